@@ -1,0 +1,1 @@
+from . import dense_heads, detectors, losses, task_modules  # noqa: F401

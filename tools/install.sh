@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Create .venv/ in the repository root and install the measured stack (see README, "Install").
+# Idempotent: every step checks what is already there and skips it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${LD_PLUGIN_VENV:-$ROOT/.venv}"
+PYTHON="${PYTHON:-python3}"
+
+log() { printf '[install] %s\n' "$*"; }
+
+if [ ! -x "$VENV/bin/python" ]; then
+    log "creating virtual environment $VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+pip_() { "$PY" -m pip --disable-pip-version-check "$@"; }
+# A machine-wide pip configuration may add a find-links folder holding a CPU-only torch wheel
+# ("2.13.0+cpu" satisfies "==2.13.0" but torchvision's ops do not load against it); torch and
+# torchvision are therefore installed with pip's configuration switched off.
+pip_clean() { env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$PY" -m pip --disable-pip-version-check "$@"; }
+has() { "$PY" - "$@" <<'PYEOF' >/dev/null 2>&1
+import sys
+from importlib.metadata import version
+name, wanted = sys.argv[1], sys.argv[2]
+sys.exit(0 if version(name) == wanted else 1)
+PYEOF
+}
+
+if ! has torch 2.13.0 || ! has torchvision 0.28.0; then
+    log "installing torch 2.13.0 + torchvision 0.28.0 (standard builds)"
+    pip_clean install "torch==2.13.0" "torchvision==0.28.0"
+fi
+if ! "$PY" -c "import setuptools, sys; v=tuple(map(int, setuptools.__version__.split('.')[:2])); sys.exit(not ((77,0) <= v < (81,0)))" 2>/dev/null; then
+    log "installing setuptools>=77,<81"
+    pip_ install "setuptools>=77,<81" wheel ninja
+fi
+if ! has mmengine 0.10.7; then
+    log "installing mmengine 0.10.7"
+    pip_ install "mmengine==0.10.7"
+fi
+if ! has mmcv 2.1.0 || ! "$PY" -c "import mmcv.ops" 2>/dev/null; then
+    log "building mmcv 2.1.0 with ops from source (about 10 minutes on 2 cores; pip caches the wheel)"
+    MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-2}" pip_ install --no-build-isolation "mmcv==2.1.0"
+fi
+if ! has mmdet 3.3.0; then
+    log "installing mmdet 3.3.0"
+    pip_ install "mmdet==3.3.0"
+fi
+if ! has mmrotate-dev 1.0.1; then
+    log "installing mmrotate-dev 1.0.1"
+    pip_ install "mmrotate-dev==1.0.1"
+fi
+if ! has openmim 0.3.9; then
+    # openmim's opendatalab -> openxlab chain pins setuptools 60.2; it is only needed for dataset
+    # downloads, so openmim is installed without it.
+    log "installing openmim 0.3.9 (without the opendatalab chain)"
+    pip_ install --no-deps "openmim==0.3.9"
+    pip_ install click colorama model-index pandas requests rich tabulate
+fi
+log "installing test and tool requirements"
+pip_ install -q -r "$ROOT/requirements/tests.txt"
+if ! "$PY" -c "import ld_plugin" 2>/dev/null; then
+    log "installing ld_plugin (editable)"
+    pip_ install --no-build-isolation --no-deps -e "$ROOT"
+fi
+# Guard against a later install having moved setuptools outside the range torch/mmcv need.
+"$PY" -c "import setuptools, sys; v=tuple(map(int, setuptools.__version__.split('.')[:2])); sys.exit(not ((77,0) <= v < (81,0)))" \
+    || pip_ install "setuptools>=77,<81"
+"$PY" -c "import torch, torchvision, mmcv.ops, mmdet, mmrotate, ld_plugin; print('[install] ok: torch', torch.__version__, 'mmcv', mmcv.__version__, 'mmdet', mmdet.__version__, 'mmrotate', mmrotate.__version__)"
