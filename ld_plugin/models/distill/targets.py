@@ -1,0 +1,97 @@
+"""Per-prior training targets that the distillation terms read, split per FPN level."""
+from dataclasses import dataclass
+from typing import List, NamedTuple, Sequence, Tuple
+
+import torch
+from mmdet.models.task_modules.assigners import AssignResult
+from mmdet.models.utils import images_to_levels
+from torch import Tensor
+
+
+class TeacherOutputs(NamedTuple):
+    """What the frozen teacher gives the student head for one batch.
+
+    Attributes:
+        feats: teacher FPN features, one (N, C, H, W) tensor per level.
+        head_outs: the teacher ``bbox_head(feats)`` tuple; element 0 holds the class logits
+            and element 1 the box predictions (distribution logits for LD), one tensor per level.
+    """
+    feats: Tuple[Tensor, ...]
+    head_outs: tuple
+
+    @property
+    def cls_scores(self) -> List[Tensor]:
+        return list(self.head_outs[0])
+
+    @property
+    def bbox_preds(self) -> List[Tensor]:
+        return list(self.head_outs[1])
+
+
+@dataclass
+class ImageTargets:
+    """Targets of one image over all its priors (outside priors: background, weight 0)."""
+    labels: Tensor          # (P,) long, background = num_classes
+    label_weights: Tensor   # (P,) float, 0 for ignored and outside priors
+    gt_inds: Tensor         # (P,) long, 1-based assigned GT, 0 background, -1 ignored
+    vlr_weights: Tensor     # (P,) float, VLR weight (IoU with the VLR's GT), 0 outside the VLR
+
+    @classmethod
+    def from_assign_result(cls, assign_result: AssignResult, inside_flags: Tensor,
+                           num_classes: int) -> 'ImageTargets':
+        """Unmap an assignment over the inside priors to all priors.
+
+        Matches the targets of mmdet's anchor heads with a ``PseudoSampler``: positives
+        take the GT label, negatives (gt_inds == 0) the background with weight 1.
+        """
+        num_priors = inside_flags.numel()
+        device = inside_flags.device
+        gt_inds = torch.zeros(num_priors, dtype=torch.long, device=device)
+        gt_inds[inside_flags] = assign_result.gt_inds
+        labels = torch.full((num_priors, ), num_classes, dtype=torch.long, device=device)
+        pos = gt_inds > 0
+        inside_labels = assign_result.labels
+        full_labels = torch.full_like(gt_inds, -1)
+        full_labels[inside_flags] = inside_labels
+        labels[pos] = full_labels[pos]
+        label_weights = torch.zeros(num_priors, device=device)
+        label_weights[inside_flags & (gt_inds >= 0)] = 1.0
+        vlr_weights = torch.zeros(num_priors, device=device)
+        inside_vlr = assign_result.get_extra_property('vlr_weights')
+        if inside_vlr is not None:
+            vlr_weights[inside_flags] = inside_vlr.to(vlr_weights.dtype)
+        return cls(labels, label_weights, gt_inds, vlr_weights)
+
+
+@dataclass
+class DistillTargets:
+    """Targets of a batch split per FPN level: each list holds one (N, P_l) tensor per level."""
+    labels: List[Tensor]
+    label_weights: List[Tensor]
+    gt_inds: List[Tensor]
+    vlr_weights: List[Tensor]
+    has_vlr: bool
+
+    @classmethod
+    def from_images(cls, images: Sequence[ImageTargets],
+                    num_level_priors: List[int], has_vlr: bool) -> 'DistillTargets':
+        def split(field: str) -> List[Tensor]:
+            return images_to_levels([getattr(t, field) for t in images], num_level_priors)
+
+        return cls(split('labels'), split('label_weights'), split('gt_inds'),
+                   split('vlr_weights'), has_vlr)
+
+    @property
+    def num_levels(self) -> int:
+        return len(self.labels)
+
+
+def num_level_priors_of(featmap_sizes: Sequence[torch.Size], num_base_priors: int) -> List[int]:
+    """Number of priors per level for (H, W) feature maps with A priors per location."""
+    return [int(h) * int(w) * num_base_priors for h, w in featmap_sizes]
+
+
+def flatten_level(pred: Tensor, channels_per_prior: int) -> Tensor:
+    """(N, A*K, H, W) -> (N, H*W*A, K), the prior order of mmdet's prior generators."""
+    n = pred.shape[0]
+    return pred.permute(0, 2, 3, 1).reshape(n, -1, channels_per_prior)
