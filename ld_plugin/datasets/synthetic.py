@@ -362,7 +362,8 @@ def generate_dataset(out_dir: PathLike,
             meta.get(k) == v for k, v in wanted.items()):
         log(f'Synthetic dataset at {out} already matches the requested '
             f'parameters; skipped (use --force to regenerate).')
-        return dict(meta['summary'], out_dir=str(out), skipped=True)
+        return dict(meta['summary'], out_dir=str(out), skipped=True,
+                    seconds=0.0)
     if out.exists() and meta is None and (not out.is_dir()
                                           or any(out.iterdir())):
         raise FileExistsError(

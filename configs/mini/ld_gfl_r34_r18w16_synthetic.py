@@ -1,0 +1,15 @@
+# Full LD recipe (Main LD + VLR LD + Main KD) from the synthetic GFL-R34 teacher into the small
+# student. Train the teacher first (`make demo` does), or pass
+# --cfg-options model.teacher_ckpt=PATH.
+_base_ = ['./gfl_r18w16_fpn64_synthetic.py', '../_base_/distill/ld_terms.py']
+model = dict(
+    type='DistillSingleStageDetector',
+    teacher_config='ld_plugin::mini/gfl_r34_fpn128_synthetic.py',
+    teacher_ckpt='work_dirs/gfl_r34_fpn128_synthetic/iter_1500.pth',
+    bbox_head=dict(
+        type='DistillGFLHead',
+        distill_terms=dict(
+            loss_ld={{_base_.ld_main}},
+            loss_ld_vlr={{_base_.ld_vlr}},
+            loss_kd={{_base_.kd_main}})),
+    train_cfg=dict(assigner={{_base_.vlr_assigner}}))

@@ -1,0 +1,147 @@
+"""Distillation terms on hand-built targets, against formulas written out independently."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from ld_plugin.models.distill.targets import DistillTargets
+from ld_plugin.models.distill.terms import DistillInputs, build_distill_terms
+
+C, BINS = 3, 5  # classes, reg_max + 1
+
+
+def kl_rows(s, t, T):
+    p_t = F.softmax(t / T, -1)
+    return (p_t * (F.log_softmax(t / T, -1) - F.log_softmax(s / T, -1))).mean(-1) * T * T
+
+
+def make_inputs(num_images=2, priors=(6, 3), seed=0):
+    """Two levels; labels/vlr chosen by hand."""
+    g = torch.Generator().manual_seed(seed)
+    s_cls = [torch.randn(num_images, p, C, generator=g) for p in priors]
+    t_cls = [torch.randn(num_images, p, C, generator=g) for p in priors]
+    s_box = [torch.randn(num_images, p, 4 * BINS, generator=g) for p in priors]
+    t_box = [torch.randn(num_images, p, 4 * BINS, generator=g) for p in priors]
+    labels = [torch.full((num_images, p), C, dtype=torch.long) for p in priors]
+    labels[0][0, 1], labels[0][1, 4], labels[1][1, 0] = 0, 2, 1  # 3 positives
+    vlr = [torch.zeros(num_images, p) for p in priors]
+    vlr[0][0, 2], vlr[0][1, 0], vlr[1][0, 2] = 0.4, 0.3, 0.2
+    label_w = [torch.ones(num_images, p) for p in priors]
+    label_w[1][1, 2] = 0  # an ignored prior
+    gt_inds = [torch.zeros(num_images, p, dtype=torch.long) for p in priors]
+    targets = DistillTargets(labels, label_w, gt_inds, vlr, has_vlr=True)
+    return DistillInputs({'cls': s_cls, 'bbox_dist': s_box}, {'cls': t_cls, 'bbox_dist': t_box},
+                         targets, num_classes=C, num_images=num_images)
+
+
+def term(**cfg):
+    return build_distill_terms({'loss_x': cfg})['loss_x']
+
+
+def manual_box_term(inputs, mask_fn, weight_fn, T, lam, divisor_fn):
+    total = 0.0
+    for lvl in range(2):
+        s, t = inputs.student['bbox_dist'][lvl], inputs.teacher['bbox_dist'][lvl]
+        for n in range(s.shape[0]):
+            for p in range(s.shape[1]):
+                if not mask_fn(lvl, n, p):
+                    continue
+                w = weight_fn(lvl, n, p)
+                kl = kl_rows(s[n, p].view(4, BINS), t[n, p].view(4, BINS), T)
+                total += lam * w * kl.sum() / divisor_fn(lvl)
+    return total
+
+
+def test_main_ld_official():
+    inp = make_inputs()
+    loss = term(pred='bbox_dist', region='main', weight='student_score', avg_factor=4.0,
+                loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10))(inp)
+    labels = inp.targets.labels
+
+    def score(lvl, n, p):
+        return inp.student['cls'][lvl][n, p].sigmoid().max().item()
+
+    expected = manual_box_term(inp, lambda l, n, p: labels[l][n, p] < C, score, 10, 0.25,
+                               lambda l: 4.0)
+    torch.testing.assert_close(loss, torch.as_tensor(expected, dtype=loss.dtype))
+
+
+def test_vlr_ld_uses_iou_weights_and_16():
+    inp = make_inputs()
+    loss = term(pred='bbox_dist', region='vlr', weight='region', avg_factor=16.0,
+                loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10))(inp)
+    vlr = inp.targets.vlr_weights
+    expected = manual_box_term(inp, lambda l, n, p: vlr[l][n, p] > 0,
+                               lambda l, n, p: vlr[l][n, p].item(), 10, 0.25, lambda l: 16.0)
+    torch.testing.assert_close(loss, torch.as_tensor(expected, dtype=loss.dtype))
+
+
+def test_main_kd_is_mean_over_positives_per_level():
+    inp = make_inputs()
+    loss = term(pred='cls', region='main', weight='region', avg_factor='level_count',
+                loss=dict(type='ClassificationKDLoss', loss_weight=10, T=2))(inp)
+    expected = 0.0
+    for lvl in range(2):
+        mask = inp.targets.labels[lvl] < C
+        kl = kl_rows(inp.student['cls'][lvl][mask], inp.teacher['cls'][lvl][mask], 2.0)
+        expected += 10 * kl.sum() / mask.sum()
+    torch.testing.assert_close(loss, expected)
+
+
+def test_num_pos_and_num_images_normalisers_are_batch_independent():
+    inp = make_inputs()
+    by_pos = term(pred='bbox_dist', region='main', weight='region', avg_factor='num_pos',
+                  loss=dict(type='LocalizationDistillationLoss', T=10))(inp)
+    by_const = term(pred='bbox_dist', region='main', weight='region', avg_factor=4.0,
+                    loss=dict(type='LocalizationDistillationLoss', T=10))(inp)
+    by_img = term(pred='bbox_dist', region='main', weight='region', avg_factor='num_images',
+                  loss=dict(type='LocalizationDistillationLoss', T=10))(inp)
+    # const 4.0 == sum over positives of the per-prior edge mean; num_pos divides that by 3.
+    torch.testing.assert_close(by_pos, by_const / 3)
+    torch.testing.assert_close(by_img, by_const / 2)
+
+
+def test_all_region_skips_ignored_priors():
+    inp = make_inputs()
+    loss = term(pred='cls', region='all', weight='region', avg_factor=1.0,
+                loss=dict(type='ClassificationKDLoss', loss_weight=1, T=1))(inp)
+    expected = 0.0
+    for lvl in range(2):
+        w = inp.targets.label_weights[lvl]
+        kl = kl_rows(inp.student['cls'][lvl], inp.teacher['cls'][lvl], 1.0)
+        expected += (kl * w).sum()
+    torch.testing.assert_close(loss, expected)
+
+
+def test_empty_region_gives_zero_with_gradient_path():
+    inp = make_inputs()
+    for lvl in range(2):
+        inp.targets.vlr_weights[lvl].zero_()
+        inp.student['bbox_dist'][lvl].requires_grad_(True)
+    loss = term(pred='bbox_dist', region='vlr', avg_factor=16.0,
+                loss=dict(type='LocalizationDistillationLoss'))(inp)
+    assert loss.item() == 0
+    loss.backward()
+
+
+@pytest.mark.parametrize('cfg, message', [
+    (dict(pred='boxes', region='main', loss=dict(type='LocalizationDistillationLoss')), "pred='boxes'"),
+    (dict(pred='cls', region='vrl', loss=dict(type='LocalizationDistillationLoss')), "region='vrl'"),
+    (dict(pred='cls', region='main', weight='iou', loss=dict(type='ClassificationKDLoss')), "weight='iou'"),
+    (dict(pred='cls', region='main', avg_factor='per_gpu', loss=dict(type='ClassificationKDLoss')), "'per_gpu'"),
+    (dict(pred='cls', region='main', avg_factor=0, loss=dict(type='ClassificationKDLoss')), 'avg_factor=0'),
+    (dict(pred='cls', region='main', loss='kd'), "'loss' must be"),
+    (dict(pred='cls', region='main', loss=dict(type='ClassificationKDLoss'), regoin='x'), 'regoin'),
+])
+def test_bad_term_configs_are_named(cfg, message):
+    with pytest.raises(ValueError, match=message):
+        build_distill_terms({'loss_x': cfg})
+
+
+def test_unknown_loss_type_and_bad_name():
+    with pytest.raises(KeyError, match='NoSuchLoss'):
+        build_distill_terms({'loss_x': dict(pred='cls', region='main',
+                                            loss=dict(type='NoSuchLoss'))})
+    with pytest.raises(ValueError, match='start with "loss"'):
+        build_distill_terms({'ld': dict(pred='cls', region='main',
+                                        loss=dict(type='ClassificationKDLoss'))})
+    assert len(build_distill_terms({'loss_x': None})) == 0
