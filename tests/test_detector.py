@@ -4,6 +4,7 @@ import copy
 import pytest
 import torch
 from mmdet.registry import MODELS
+from mmengine.config import ConfigDict
 from mmengine.optim import build_optim_wrapper
 
 from conftest import demo_batch, tiny_distill, tiny_gfl
@@ -11,7 +12,7 @@ from ld_plugin.models.detectors import IncompatibleTeacherError, TeacherCheckpoi
 
 
 def build(cfg):
-    return MODELS.build(copy.deepcopy(cfg))
+    return MODELS.build(ConfigDict(copy.deepcopy(cfg)))
 
 
 def test_teacher_hidden_from_state_dict_parameters_and_optimizer(registry_scope):
@@ -95,7 +96,7 @@ def test_plain_teacher_head_rejected_for_ld(registry_scope):
     teacher = tiny_gfl(width=16)
     head = teacher['bbox_head']
     teacher['bbox_head'] = dict(type='ATSSHead', num_classes=3, in_channels=head['in_channels'],
-                                stacked_convs=1, feat_channels=16,
+                                stacked_convs=1, feat_channels=16, norm_cfg=head['norm_cfg'],
                                 anchor_generator=head['anchor_generator'])
     teacher['type'] = 'ATSS'
     with pytest.raises(IncompatibleTeacherError, match='no edge distribution'):

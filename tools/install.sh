@@ -45,7 +45,7 @@ if ! has mmcv 2.1.0 || ! "$PY" -c "import mmcv.ops" 2>/dev/null; then
 fi
 if ! has mmdet 3.3.0; then
     log "installing mmdet 3.3.0"
-    pip_ install "mmdet==3.3.0"
+    pip_ install "mmdet==3.3.0" pycocotools
 fi
 if ! has mmrotate-dev 1.0.1; then
     log "installing mmrotate-dev 1.0.1"

@@ -1,7 +1,6 @@
 # Small GFL student for the synthetic data: ResNet-18 at 1/4 width (base 16), FPN 64, 2 head
 # convs, trained from scratch. Also the plain-student baseline of the mini benchmark.
-_base_ = ['mmdet::gfl/gfl_r50_fpn_1x_coco.py', '../_base_/synthetic_coco.py']
-custom_imports = dict(imports=['ld_plugin'], allow_failed_imports=False)
+_base_ = './_base_/gfl_synthetic.py'
 model = dict(
     backbone=dict(
         depth=18, base_channels=16, frozen_stages=-1, norm_eval=False, init_cfg=None),

@@ -1,7 +1,6 @@
 # GFL teacher for the synthetic data: ResNet-34 at full width, FPN 128, 4 head convs, from
 # scratch. Its checkpoint is the teacher_ckpt of the mini distillation configs.
-_base_ = ['mmdet::gfl/gfl_r50_fpn_1x_coco.py', '../_base_/synthetic_coco.py']
-custom_imports = dict(imports=['ld_plugin'], allow_failed_imports=False)
+_base_ = './_base_/gfl_synthetic.py'
 model = dict(
     backbone=dict(depth=34, frozen_stages=-1, norm_eval=False, init_cfg=None),
     neck=dict(in_channels=[64, 128, 256, 512], out_channels=128),

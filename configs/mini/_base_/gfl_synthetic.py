@@ -1,5 +1,8 @@
-# Synthetic shapes dataset (COCO format) written by tools/make_synthetic_dataset.py.
-# 192x192 images, 6 classes; data_root is relative to the working directory (the repo root).
+# mmdet's GFL R50 config moved to the synthetic shapes dataset (COCO format, written by
+# tools/make_synthetic_dataset.py: 192x192 images, 6 classes) with a CPU-sized schedule.
+# data_root is relative to the working directory (the repository root).
+_base_ = 'mmdet::gfl/gfl_r50_fpn_1x_coco.py'
+custom_imports = dict(imports=['ld_plugin'], allow_failed_imports=False)
 dataset_type = 'CocoDataset'
 data_root = 'data/synthetic/'
 metainfo = dict(
@@ -23,7 +26,7 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    sampler=dict(_delete_=True, type='InfiniteSampler', shuffle=True),
     batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(
         type=dataset_type,
@@ -60,10 +63,11 @@ test_evaluator = val_evaluator
 
 # CPU-sized schedule: AdamW, linear warm-up then cosine, iteration based.
 max_iters = 1500
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+val_cfg = dict(_delete_=True, type='ValLoop')
+test_cfg = dict(_delete_=True, type='TestLoop')
 optim_wrapper = dict(
+    _delete_=True,
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
     clip_grad=dict(max_norm=35, norm_type=2))
