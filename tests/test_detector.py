@@ -42,7 +42,7 @@ def test_loss_keys_and_gradients_reach_only_the_student(registry_scope):
     model.train()
     inputs, samples = demo_batch(model)
     losses = model.loss(inputs, samples)
-    for key in ('loss_cls', 'loss_bbox', 'loss_dfl', 'loss_ld', 'loss_ld_vlr', 'loss_kd'):
+    for key in ('loss_cls', 'loss_bbox', 'loss_dfl', 'loss_ld', 'loss_vlr_ld', 'loss_kd'):
         assert key in losses, key
     total = sum(v.sum() if isinstance(v, torch.Tensor) else sum(v) for v in losses.values())
     assert torch.isfinite(total)
@@ -69,7 +69,7 @@ def test_distill_terms_can_be_switched_off(registry_scope):
     model = build(tiny_distill(terms=terms))
     inputs, samples = demo_batch(model)
     losses = model.loss(inputs, samples)
-    assert 'loss_ld' in losses and 'loss_kd' not in losses and 'loss_ld_vlr' not in losses
+    assert 'loss_ld' in losses and 'loss_kd' not in losses and 'loss_vlr_ld' not in losses
 
 
 def test_predict_runs_student_only(registry_scope):

@@ -3,45 +3,20 @@
 Expected values come from plain-Python loop implementations written here
 (``ref_*``) and from hand-computed numbers, never from the code under test.
 """
-import importlib
 import math
-import sys
-import types
-import warnings
-from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import pytest
 import torch
+from mmdet.models.task_modules.assigners import ATSSAssigner
+from mmdet.registry import TASK_UTILS
 from mmengine.structures import InstanceData
 
-
-def _import_task_modules() -> types.ModuleType:
-    """Import ``ld_plugin.models.task_modules`` (registers the assigner).
-
-    If the rest of the plugin cannot be imported (yet), the parent packages
-    are replaced by empty stubs so that this subpackage can still be tested.
-    """
-    try:
-        return importlib.import_module('ld_plugin.models.task_modules')
-    except ImportError as err:
-        warnings.warn(f'`import ld_plugin` failed ({err!r}); testing '
-                      'ld_plugin.models.task_modules through stub parents')
-        root = Path(__file__).resolve().parents[1] / 'ld_plugin'
-        for name, path in (('ld_plugin', root),
-                           ('ld_plugin.models', root / 'models')):
-            stub = types.ModuleType(name)
-            stub.__path__ = [str(path)]
-            sys.modules[name] = stub
-        return importlib.import_module('ld_plugin.models.task_modules')
-
-
-task_modules = _import_task_modules()
-from ld_plugin.models.task_modules.assigners import (  # noqa: E402
-    VLRATSSAssigner, vlr_weights)
-from ld_plugin.models.task_modules.diou import bbox_diou  # noqa: E402
-from mmdet.models.task_modules.assigners import ATSSAssigner  # noqa: E402
-from mmdet.registry import TASK_UTILS  # noqa: E402
+# importing just this subpackage registers VLRATSSAssigner into TASK_UTILS
+import ld_plugin.models.task_modules  # noqa: F401
+from ld_plugin.models.task_modules.assigners import (VLRATSSAssigner,
+                                                     vlr_weights)
+from ld_plugin.models.task_modules.diou import bbox_diou
 
 
 # --------------------------------------------------------------------------

@@ -5,7 +5,8 @@ the argument, so resuming (``--resume``) or loading a teacher checkpoint written
 on its message hub (``HistoryBuffer`` holding numpy arrays). Instead of switching the safe loader
 off, we allow-list exactly the types mmengine writes into checkpoints.
 """
-from typing import List
+import pickle
+from typing import List, Tuple, Union
 
 import numpy as np
 import torch
@@ -26,10 +27,27 @@ def _numpy_globals() -> List[object]:
     return items
 
 
-def checkpoint_safe_globals() -> List[object]:
+def _history_buffer_getattr(obj: object, name: str) -> object:
+    """A ``getattr`` restricted to ``HistoryBuffer``'s statistics methods.
+
+    mmengine pickles ``HistoryBuffer._statistics_methods`` (functions such as
+    ``HistoryBuffer.min``), which pickle stores as ``getattr(HistoryBuffer, 'min')``. Allowing the
+    real ``builtins.getattr`` would open every attribute of every allowed object to a crafted
+    file; this stand-in answers only that one question.
+    """
+    from mmengine.logging import HistoryBuffer
+    attr = vars(HistoryBuffer).get(name) if obj is HistoryBuffer else None
+    if attr is not None and not name.startswith('_') and callable(attr):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({obj!r}, {name!r}); only HistoryBuffer statistics '
+        'methods are allowed by ld_plugin\'s safe checkpoint loading')
+
+
+def checkpoint_safe_globals() -> List[Union[object, Tuple[object, str]]]:
     """Types that mmengine's ``Runner.save_checkpoint`` puts into a checkpoint."""
     from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer, *_numpy_globals()]
+    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'), *_numpy_globals()]
 
 
 def register_checkpoint_safe_globals() -> None:

@@ -5,7 +5,7 @@ One term is one entry of a student head's ``distill_terms`` config, e.g. the ful
     distill_terms=dict(
         loss_ld=dict(pred='bbox_dist', region='main', weight='student_score', avg_factor=4.0,
                      loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10)),
-        loss_ld_vlr=dict(pred='bbox_dist', region='vlr', weight='region', avg_factor=16.0,
+        loss_vlr_ld=dict(pred='bbox_dist', region='vlr', weight='region', avg_factor=16.0,
                          loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10)),
         loss_kd=dict(pred='cls', region='main', weight='region', avg_factor='level_count',
                      loss=dict(type='ClassificationKDLoss', loss_weight=10, T=2)))
