@@ -1,6 +1,7 @@
 """Benchmark configs (configs/gfl, configs/ld): they load and build, agree with their metafile,
 and one training step of each config family runs at toy size."""
 import copy
+import functools
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from ld_plugin.utils.config import resolve_teacher_config
 
 CONFIG_DIR = REPO_ROOT / 'configs'
 METAFILE = CONFIG_DIR / 'ld' / 'metafile.yml'
-# Folders whose configs are benchmark rows (configs/mini is the CPU demo, tested elsewhere).
+# Folders of benchmark-row configs: metafile entry, paper schedule (configs/mini, the CPU
+# demo, is only loaded and built here).
 BENCHMARK_DIRS = ('gfl', 'ld')
 
 
@@ -34,8 +36,14 @@ def config_id(path: Path) -> str:
     return str(path.relative_to(CONFIG_DIR))
 
 
+@functools.lru_cache(maxsize=None)
+def _load(path: Path) -> Config:
+    return Config.fromfile(str(path))
+
+
 def load(path) -> Config:
-    return Config.fromfile(str(CONFIG_DIR / path))
+    """A config by path (absolute or relative to configs/); parsed once per session."""
+    return copy.deepcopy(_load((CONFIG_DIR / path).resolve()))
 
 
 def without_teacher_ckpt(model_cfg: ConfigDict) -> dict:
@@ -51,7 +59,7 @@ def without_teacher_ckpt(model_cfg: ConfigDict) -> dict:
 # all configs: not marked slow. init_weights() is not called, so nothing is downloaded.
 @pytest.mark.parametrize('path', all_configs(), ids=config_id)
 def test_config_builds(path, registry_scope):
-    cfg = Config.fromfile(str(path))
+    cfg = load(path)
     assert cfg.custom_imports['imports'] == ['ld_plugin']
     model = MODELS.build(without_teacher_ckpt(cfg.model))
     if 'teacher_config' in cfg.model:
@@ -61,7 +69,7 @@ def test_config_builds(path, registry_scope):
 @pytest.mark.parametrize('path', benchmark_configs(), ids=config_id)
 def test_lr_follows_the_batch(path):
     """lr = batch / 16 * 0.01 (LD README) at the stated batch; a whole number of GPUs."""
-    cfg = Config.fromfile(str(path))
+    cfg = load(path)
     base = cfg.auto_scale_lr['base_batch_size']
     assert cfg.auto_scale_lr['enable'] is False
     assert cfg.optim_wrapper['optimizer']['lr'] == pytest.approx(base / 16 * 0.01)
@@ -94,7 +102,7 @@ def test_metafile_and_configs_match():
 
 @pytest.mark.parametrize('entry', metafile_models(), ids=lambda m: m['Name'])
 def test_metafile_entry_describes_its_config(entry):
-    cfg = Config.fromfile(str(REPO_ROOT / entry['Config']))
+    cfg = load(REPO_ROOT / entry['Config'])
     meta = entry['Metadata']
     voc = 'voc' in entry['Name']
     for result in entry.get('Results', []):
