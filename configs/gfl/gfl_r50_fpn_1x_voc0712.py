@@ -3,13 +3,14 @@
 # RepeatDataset x3, 4 epochs, lr step at epoch 3, 1333x800, CIoU box loss, 20 classes.
 # Batch 6 = 2 GPUs x 3 img, SGD lr 0.00375 (lr = batch / 16 * 0.01).
 # Published (ld.md 6.4 row "- / R-50"): 55.8 AP, AP50 79.0, AP75 60.7.
-# Metric: VOCMetric (11-point mAP at IoU 0.5, as VOC2007 and mmdet 2.x) = the paper's AP50.
+# Metric: VOCMetric, mAP at IoU 0.5 (11-point, as VOC2007 and the official mmdet 2.x eval):
+# the paper's AP50 column.
 # The paper's "AP" is COCO-style (0.5:0.95): convert the test split once with
 #   python .venv/lib/python3.11/site-packages/mmdet/.mim/tools/dataset_converters/pascal_voc.py \
 #     data/VOCdevkit -o data/VOCdevkit/annotations --out-format coco
-# then evaluate with the val/test settings of mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712-cocofmt.py
-# (CocoDataset on annotations/voc07_test.json + CocoMetric); the VOCDataset image ids differ
-# from the json ids, so CocoMetric cannot be added to the VOCDataset test loader as is.
+# and test with the val/test settings of mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712-cocofmt.py
+# (CocoDataset on annotations/voc07_test.json + CocoMetric). CocoMetric cannot simply be added
+# to the VOCDataset loader: VOCDataset image ids ('000001') are not the json's integer ids.
 _base_ = ['mmdet::gfl/gfl_r50_fpn_1x_coco.py', './_base_/resnet_fpn.py']
 custom_imports = dict(imports=['ld_plugin'], allow_failed_imports=False)
 model = dict(bbox_head=dict(num_classes=20, loss_bbox=dict(type='CIoULoss', loss_weight=2.0)))

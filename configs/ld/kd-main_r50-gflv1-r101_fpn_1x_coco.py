@@ -4,5 +4,5 @@
 # Batch 16 = 8 GPUs x 2 img, SGD lr 0.01.
 _base_ = './ld_r50-gflv1-r101_fpn_1x_coco.py'
 model = dict(
-    bbox_head=dict(distill_terms=dict(loss_ld=None, loss_ld_vlr=None)),
+    bbox_head=dict(distill_terms=dict(loss_ld=None, loss_vlr_ld=None)),
     train_cfg=dict(assigner=dict(_delete_=True, type='ATSSAssigner', topk=9)))

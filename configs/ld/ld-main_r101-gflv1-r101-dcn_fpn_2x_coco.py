@@ -3,5 +3,5 @@
 # (official README); mmdet port: 45.5 AP (baseline 44.6). Batch 16 = 8 GPUs x 2 img, lr 0.01.
 _base_ = './ld_r101-gflv1-r101-dcn_fpn_2x_coco.py'
 model = dict(
-    bbox_head=dict(distill_terms=dict(loss_ld_vlr=None, loss_kd=None)),
+    bbox_head=dict(distill_terms=dict(loss_vlr_ld=None, loss_kd=None)),
     train_cfg=dict(assigner=dict(_delete_=True, type='ATSSAssigner', topk=9)))

@@ -17,7 +17,7 @@ model = dict(
         type='DistillGFLHead',
         distill_terms=dict(
             loss_ld={{_base_.ld_main}},
-            loss_ld_vlr={{_base_.ld_vlr}},
+            loss_vlr_ld={{_base_.ld_vlr}},
             loss_kd={{_base_.kd_main}})),
     train_cfg=dict(assigner={{_base_.vlr_assigner}}))
 auto_scale_lr = dict(enable=False, base_batch_size=16)
