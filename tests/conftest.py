@@ -4,19 +4,15 @@ from pathlib import Path
 
 import pytest
 import torch
+from mmengine.config import Config
 
 import ld_plugin  # noqa: F401  (registers the plugin)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_SAMPLES = REPO_ROOT.parent / 'shared' / 'data' / 'real_samples'
 
-LD_TERMS = dict(
-    loss_ld=dict(pred='bbox_dist', region='main', weight='student_score', avg_factor=4.0,
-                 loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10)),
-    loss_vlr_ld=dict(pred='bbox_dist', region='vlr', weight='region', avg_factor=16.0,
-                     loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10)),
-    loss_kd=dict(pred='cls', region='main', weight='region', avg_factor='level_count',
-                 loss=dict(type='ClassificationKDLoss', loss_weight=10, T=2)))
+# The full LD recipe exactly as the configs use it.
+LD_TERMS = Config.fromfile(str(REPO_ROOT / 'configs/_base_/distill/ld_terms.py')).ld_full_recipe.to_dict()
 
 
 def tiny_gfl(num_classes: int = 3, width: int = 8, channels: int = 16, reg_max: int = 8,

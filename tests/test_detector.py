@@ -168,6 +168,12 @@ def test_teacher_config_paths(registry_scope, tmp_path):
     path = tmp_path / 'teacher.py'
     path.write_text("model = dict(type='GFL', backbone=dict(depth=7))\n")
     assert resolve_teacher_config(str(path)).backbone.depth == 7
+    # a student config that names its teacher relative to itself
+    student = tmp_path / 'student.py'
+    student.write_text("model = dict(teacher_config='{{ fileDirname }}/teacher.py')\n")
+    from mmengine.config import Config
+    spec = Config.fromfile(str(student)).model.teacher_config
+    assert resolve_teacher_config(spec).backbone.depth == 7
     with pytest.raises(FileNotFoundError, match='missing_teacher.py.*looked in'):
         resolve_teacher_config('missing_teacher.py')
     with pytest.raises(FileNotFoundError, match='mmdet::gfl/nope.py'):

@@ -15,9 +15,6 @@ model = dict(
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/gfl/gfl_r101_fpn_mstrain_2x_coco/gfl_r101_fpn_mstrain_2x_coco_20200629_200126-dd12f847.pth',  # noqa: E501
     bbox_head=dict(
         type='DistillGFLHead',
-        distill_terms=dict(
-            loss_ld={{_base_.ld_main}},
-            loss_vlr_ld={{_base_.ld_vlr}},
-            loss_kd={{_base_.kd_main}})),
+        distill_terms={{_base_.ld_full_recipe}}),
     train_cfg=dict(assigner={{_base_.vlr_assigner}}))
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -8,8 +8,5 @@ model = dict(
     teacher_ckpt='work_dirs/gfl_r34_fpn128_synthetic/iter_1500.pth',
     bbox_head=dict(
         type='DistillGFLHead',
-        distill_terms=dict(
-            loss_ld={{_base_.ld_main}},
-            loss_vlr_ld={{_base_.ld_vlr}},
-            loss_kd={{_base_.kd_main}})),
+        distill_terms={{_base_.ld_full_recipe}}),
     train_cfg=dict(assigner={{_base_.vlr_assigner}}))

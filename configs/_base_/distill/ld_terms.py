@@ -24,6 +24,9 @@ kd_vlr = dict(
     pred='cls', region='vlr', weight='region', avg_factor='level_count',
     loss=dict(type='ClassificationKDLoss', loss_weight=10, T=2))
 
+# The paper's recommended recipe ("Ours" = Main KD + Main LD + VLR LD), as a whole distill_terms.
+ld_full_recipe = dict(loss_ld=ld_main, loss_vlr_ld=ld_vlr, loss_kd=kd_main)
+
 # Batch-size independent variants (see above).
 ld_main_per_image = dict(
     pred='bbox_dist', region='main', weight='student_score', avg_factor='num_images',
