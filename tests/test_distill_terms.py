@@ -28,7 +28,7 @@ def make_inputs(num_images=2, priors=(6, 3), seed=0):
     label_w = [torch.ones(num_images, p) for p in priors]
     label_w[1][1, 2] = 0  # an ignored prior
     gt_inds = [torch.zeros(num_images, p, dtype=torch.long) for p in priors]
-    targets = DistillTargets(labels, label_w, gt_inds, vlr, has_vlr=True)
+    targets = DistillTargets(labels, label_w, gt_inds, vlr)
     return DistillInputs({'cls': s_cls, 'bbox_dist': s_box}, {'cls': t_cls, 'bbox_dist': t_box},
                          targets, num_classes=C, num_images=num_images)
 

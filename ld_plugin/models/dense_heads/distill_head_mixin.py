@@ -93,14 +93,13 @@ class DistillHeadMixin:
         """Evaluate every distillation term on this batch."""
         student_preds = {'cls': list(outs[0]), 'bbox_dist': list(outs[1])}
         teacher_preds = {'cls': teacher.cls_scores, 'bbox_dist': teacher.bbox_preds}
-        needed = self.required_teacher_outputs()
-        flat_s, flat_t = {'cls': []}, {'cls': []}
-        for key in needed | {'cls'}:
-            flat_s[key] = self._flatten(key, student_preds[key], 'student')
-            flat_t[key] = self._flatten(key, teacher_preds[key], 'teacher')
+        # class logits are always flattened: the 'student_score' weight reads them
+        keys = self.required_teacher_outputs() | {'cls'}
+        flat_s = {k: self._flatten(k, student_preds[k], 'student') for k in keys}
+        flat_t = {k: self._flatten(k, teacher_preds[k], 'teacher') for k in keys}
         num_level_priors = num_level_priors_of([c.shape[-2:] for c in outs[0]],
                                                self.num_base_priors)
-        targets = DistillTargets.from_images(records, num_level_priors, has_vlr=True)
+        targets = DistillTargets.from_images(records, num_level_priors)
         inputs = DistillInputs(flat_s, flat_t, targets, self.num_classes, num_images)
         return {name: term(inputs) for name, term in self.distill_terms.items()}
 

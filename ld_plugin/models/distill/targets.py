@@ -70,16 +70,15 @@ class DistillTargets:
     label_weights: List[Tensor]
     gt_inds: List[Tensor]
     vlr_weights: List[Tensor]
-    has_vlr: bool
 
     @classmethod
     def from_images(cls, images: Sequence[ImageTargets],
-                    num_level_priors: List[int], has_vlr: bool) -> 'DistillTargets':
+                    num_level_priors: List[int]) -> 'DistillTargets':
         def split(field: str) -> List[Tensor]:
             return images_to_levels([getattr(t, field) for t in images], num_level_priors)
 
         return cls(split('labels'), split('label_weights'), split('gt_inds'),
-                   split('vlr_weights'), has_vlr)
+                   split('vlr_weights'))
 
     @property
     def num_levels(self) -> int:
