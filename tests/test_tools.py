@@ -1,0 +1,34 @@
+"""Command-line tools run end to end on tiny inputs."""
+import subprocess
+import sys
+
+from conftest import REPO_ROOT
+from ld_plugin.datasets.synthetic import generate_dataset
+
+
+def test_plot_regions_writes_png(tmp_path):
+    data = tmp_path / 'data'
+    generate_dataset(str(data), num_train=1, num_val=2, img_size=96, seed=4,
+                     progress=lambda *a, **k: None)
+    out = tmp_path / 'regions.png'
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / 'tools/analysis/plot_regions.py'),
+         str(REPO_ROOT / 'configs/mini/ld_gfl_r34_r18w16_synthetic.py'),
+         str(data / 'val' / '000001.png'), '--ann',
+         str(data / 'annotations' / 'instances_val.json'), '--out', str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.stat().st_size > 1000 and out.read_bytes()[:4] == b'\x89PNG'
+
+
+def test_plot_regions_rejects_config_without_vlr(tmp_path):
+    data = tmp_path / 'data'
+    generate_dataset(str(data), num_train=1, num_val=1, img_size=64, seed=4,
+                     progress=lambda *a, **k: None)
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / 'tools/analysis/plot_regions.py'),
+         str(REPO_ROOT / 'configs/mini/gfl_r18w16_fpn64_synthetic.py'),
+         str(data / 'val' / '000001.png'), '--ann',
+         str(data / 'annotations' / 'instances_val.json'), '--out', str(tmp_path / 'x.png')],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and 'VLRATSSAssigner' in proc.stderr
