@@ -14,7 +14,7 @@ def test_plot_regions_writes_png(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(REPO_ROOT / 'tools/analysis/plot_regions.py'),
          str(REPO_ROOT / 'configs/mini/ld_gfl_r34_r18w16_synthetic.py'),
-         str(data / 'val' / '000001.png'), '--ann',
+         str(data / 'val' / '000000.png'), '--ann',
          str(data / 'annotations' / 'instances_val.json'), '--out', str(out)],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -28,7 +28,7 @@ def test_plot_regions_rejects_config_without_vlr(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(REPO_ROOT / 'tools/analysis/plot_regions.py'),
          str(REPO_ROOT / 'configs/mini/gfl_r18w16_fpn64_synthetic.py'),
-         str(data / 'val' / '000001.png'), '--ann',
+         str(data / 'val' / '000000.png'), '--ann',
          str(data / 'annotations' / 'instances_val.json'), '--out', str(tmp_path / 'x.png')],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and 'VLRATSSAssigner' in proc.stderr
