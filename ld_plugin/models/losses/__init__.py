@@ -1,4 +1,14 @@
+from .bckd_loss import (BinaryClassificationKDLoss, IoULocalizationDistillationLoss,
+                        binary_kd_loss, iou_distill_loss)
+from .feature_imitation_loss import (FeatureImitationLoss, PredictionGuidedFeatureImitationLoss,
+                                     finegrained_mask, fitnet_mask, gibox_mask)
+from .rank_mimicking_loss import RankMimickingLoss
 from .softmax_kd_loss import (ClassificationKDLoss, LocalizationDistillationLoss,
                               softmax_kl_div)
 
-__all__ = ['LocalizationDistillationLoss', 'ClassificationKDLoss', 'softmax_kl_div']
+__all__ = [
+    'LocalizationDistillationLoss', 'ClassificationKDLoss', 'softmax_kl_div',
+    'BinaryClassificationKDLoss', 'IoULocalizationDistillationLoss', 'binary_kd_loss',
+    'iou_distill_loss', 'RankMimickingLoss', 'PredictionGuidedFeatureImitationLoss',
+    'FeatureImitationLoss', 'fitnet_mask', 'finegrained_mask', 'gibox_mask'
+]
