@@ -80,9 +80,9 @@ def test_recorded_targets_match_gfl_targets():
     records = {}
     original = head.loss_distill
 
-    def spy(outs, teacher, recs, num_images):
+    def spy(x, outs, teacher, recs, gts):
         records['images'] = recs
-        return original(outs, teacher, recs, num_images)
+        return original(x, outs, teacher, recs, gts)
 
     head.loss_distill = spy
     head.loss(feats, samples, teacher=TeacherOutputs(feats, head(feats)))

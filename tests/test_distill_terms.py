@@ -4,7 +4,8 @@ import torch
 import torch.nn.functional as F
 
 from ld_plugin.models.distill.targets import DistillTargets
-from ld_plugin.models.distill.terms import DistillInputs, build_distill_terms
+from ld_plugin.models.distill.inputs import DistillInputs
+from ld_plugin.models.distill.terms import build_distill_terms
 
 C, BINS = 3, 5  # classes, reg_max + 1
 
@@ -14,12 +15,18 @@ def kl_rows(s, t, T):
     return (p_t * (F.log_softmax(t / T, -1) - F.log_softmax(s / T, -1))).mean(-1) * T * T
 
 
-def make_inputs(num_images=2, priors=(6, 3), seed=0):
+def as_maps(flat):
+    """(N, P, K) per level -> (N, K, P, 1) maps, which flatten back to (N, P, K)."""
+    return [f.permute(0, 2, 1).unsqueeze(-1) for f in flat]
+
+
+def make_inputs(num_images=2, priors=(6, 3), seed=0, requires_grad=False):
     """Two levels; labels/vlr chosen by hand."""
     g = torch.Generator().manual_seed(seed)
     s_cls = [torch.randn(num_images, p, C, generator=g) for p in priors]
     t_cls = [torch.randn(num_images, p, C, generator=g) for p in priors]
-    s_box = [torch.randn(num_images, p, 4 * BINS, generator=g) for p in priors]
+    s_box = [torch.randn(num_images, p, 4 * BINS, generator=g).requires_grad_(requires_grad)
+             for p in priors]
     t_box = [torch.randn(num_images, p, 4 * BINS, generator=g) for p in priors]
     labels = [torch.full((num_images, p), C, dtype=torch.long) for p in priors]
     labels[0][0, 1], labels[0][1, 4], labels[1][1, 0] = 0, 2, 1  # 3 positives
@@ -29,8 +36,12 @@ def make_inputs(num_images=2, priors=(6, 3), seed=0):
     label_w[1][1, 2] = 0  # an ignored prior
     gt_inds = [torch.zeros(num_images, p, dtype=torch.long) for p in priors]
     targets = DistillTargets(labels, label_w, gt_inds, vlr)
-    return DistillInputs({'cls': s_cls, 'bbox_dist': s_box}, {'cls': t_cls, 'bbox_dist': t_box},
-                         targets, num_classes=C, num_images=num_images)
+    inputs = DistillInputs(
+        student_outs=(as_maps(s_cls), as_maps(s_box)), teacher_outs=(as_maps(t_cls), as_maps(t_box)),
+        student_feats=[], teacher_feats=[], targets=targets,
+        priors=[torch.zeros(p, 4) for p in priors], strides=[8, 16], num_base_priors=1,
+        num_classes=C, decode=None, gt_bboxes=[])
+    return inputs
 
 
 def term(**cfg):
@@ -40,7 +51,7 @@ def term(**cfg):
 def manual_box_term(inputs, mask_fn, weight_fn, T, lam, divisor_fn):
     total = 0.0
     for lvl in range(2):
-        s, t = inputs.student['bbox_dist'][lvl], inputs.teacher['bbox_dist'][lvl]
+        s, t = inputs.preds('student', 'bbox_dist')[lvl], inputs.preds('teacher', 'bbox_dist')[lvl]
         for n in range(s.shape[0]):
             for p in range(s.shape[1]):
                 if not mask_fn(lvl, n, p):
@@ -58,7 +69,7 @@ def test_main_ld_official():
     labels = inp.targets.labels
 
     def score(lvl, n, p):
-        return inp.student['cls'][lvl][n, p].sigmoid().max().item()
+        return inp.preds('student', 'cls')[lvl][n, p].sigmoid().max().item()
 
     expected = manual_box_term(inp, lambda l, n, p: labels[l][n, p] < C, score, 10, 0.25,
                                lambda l: 4.0)
@@ -82,7 +93,7 @@ def test_main_kd_is_mean_over_positives_per_level():
     expected = 0.0
     for lvl in range(2):
         mask = inp.targets.labels[lvl] < C
-        kl = kl_rows(inp.student['cls'][lvl][mask], inp.teacher['cls'][lvl][mask], 2.0)
+        kl = kl_rows(inp.preds('student', 'cls')[lvl][mask], inp.preds('teacher', 'cls')[lvl][mask], 2.0)
         expected += 10 * kl.sum() / mask.sum()
     torch.testing.assert_close(loss, expected)
 
@@ -107,16 +118,15 @@ def test_all_region_skips_ignored_priors():
     expected = 0.0
     for lvl in range(2):
         w = inp.targets.label_weights[lvl]
-        kl = kl_rows(inp.student['cls'][lvl], inp.teacher['cls'][lvl], 1.0)
+        kl = kl_rows(inp.preds('student', 'cls')[lvl], inp.preds('teacher', 'cls')[lvl], 1.0)
         expected += (kl * w).sum()
     torch.testing.assert_close(loss, expected)
 
 
 def test_empty_region_gives_zero_with_gradient_path():
-    inp = make_inputs()
+    inp = make_inputs(requires_grad=True)
     for lvl in range(2):
         inp.targets.vlr_weights[lvl].zero_()
-        inp.student['bbox_dist'][lvl].requires_grad_(True)
     loss = term(pred='bbox_dist', region='vlr', avg_factor=16.0,
                 loss=dict(type='LocalizationDistillationLoss'))(inp)
     assert loss.item() == 0

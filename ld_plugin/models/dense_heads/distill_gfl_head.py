@@ -1,6 +1,7 @@
-"""GFL student head with the full LD recipe (Main LD, VLR LD, Main KD, VLR KD)."""
+"""GFL student head with distillation terms (LD's full recipe, BCKD, RM, PFI, imitation)."""
 from mmdet.models.dense_heads import GFLHead
 from mmdet.registry import MODELS
+from torch import Tensor
 
 from .distill_head_mixin import DistillHeadMixin
 
@@ -13,3 +14,7 @@ class DistillGFLHead(DistillHeadMixin, GFLHead):
     student's predictions with the teacher's at the priors of each term's region. See
     ``configs/ld/`` for the LD recipe and its ablation rows.
     """
+
+    def decode_distill_boxes(self, priors: Tensor, bbox_pred: Tensor, stride: int) -> Tensor:
+        """Boxes in stride units: anchor centre / stride ± the integral of each edge's bins."""
+        return self.bbox_coder.decode(self.anchor_center(priors) / stride, self.integral(bbox_pred))

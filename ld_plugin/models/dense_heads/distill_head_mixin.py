@@ -1,9 +1,9 @@
 """Distillation by composition: a mixin that adds ``distill_terms`` to an mmdet dense head.
 
 The base head computes its own losses and targets unchanged (``loss_by_feat``); while it
-assigns, the mixin records each image's assignment (positives, VLR weights) and then evaluates
-the configured :class:`DistillTerm` s on the student's and the teacher's predictions. No loss
-body of the base head is copied.
+assigns, the mixin records each image's assignment (positives, GT indices, VLR weights) and
+then evaluates the configured distillation terms on the student's and the teacher's outputs.
+No loss body of the base head is copied.
 """
 import inspect
 from typing import Dict, List, Optional, Set, Tuple
@@ -11,12 +11,14 @@ from typing import Dict, List, Optional, Set, Tuple
 import torch.nn as nn
 from mmdet.models.task_modules.prior_generators import anchor_inside_flags
 from mmdet.models.utils import unpack_gt_instances
-from mmdet.utils import OptConfigType
+from mmdet.structures.bbox import get_box_tensor
+from mmdet.utils import InstanceList, OptConfigType
 from torch import Tensor
 
 from ..distill import DistillTargets, TeacherOutputs, build_distill_terms
-from ..distill.targets import ImageTargets, flatten_level, num_level_priors_of
-from ..distill.terms import DistillInputs
+from ..distill.inputs import DistillInputs
+from ..distill.targets import ImageTargets
+from ..distill.terms import FeatureDistillTerm
 
 
 class _AssignRecorder:
@@ -47,23 +49,49 @@ class DistillHeadMixin:
         super().__init__(*args, **kwargs)
         self.distill_terms: nn.ModuleDict = build_distill_terms(distill_terms)
         self._assign_records: Optional[List[ImageTargets]] = None
-        self._check_vlr_assigner()
+        self._check_terms()
 
     # ----------------------------------------------------------------------------- build checks
-    def _check_vlr_assigner(self) -> None:
+    def _check_terms(self) -> None:
+        head = type(self).__name__
+        for name, term in self.distill_terms.items():
+            if 'bbox_dist' in term.needs and getattr(self, 'reg_max', None) is None:
+                raise ValueError(
+                    f"{head}: distill term {name!r} compares box distributions ('bbox_dist') "
+                    'but this head predicts no edge distribution (no reg_max); use a '
+                    "distribution head (e.g. DistillGFLHead) or pred='bbox'")
+            if isinstance(term, FeatureDistillTerm) and \
+                    term.loss.student_channels != self.in_channels:
+                raise ValueError(
+                    f'{head}: distill term {name!r} has student_channels='
+                    f'{term.loss.student_channels} but the student FPN has {self.in_channels} '
+                    f'channels; set loss.student_channels={self.in_channels}')
         vlr_terms = [name for name, term in self.distill_terms.items() if term.needs_vlr]
         assigner = getattr(self, 'assigner', None)
         if not vlr_terms or assigner is None:  # no VLR term, or built for testing only
             return
         if not getattr(assigner, 'provides_vlr_weights', False):
             raise ValueError(
-                f"{type(self).__name__}: distill terms {vlr_terms} use region='vlr' but "
+                f"{head}: distill terms {vlr_terms} use region='vlr' but "
                 f'train_cfg.assigner is {type(assigner).__name__}, which gives no VLR weights; '
                 "set train_cfg.assigner=dict(type='VLRATSSAssigner', topk=9)")
 
+    def check_teacher_head(self, teacher_head: nn.Module) -> None:
+        """Checks that need the teacher: feature terms' channels match the teacher FPN."""
+        t_channels = getattr(teacher_head, 'in_channels', None)
+        for name, term in self.distill_terms.items():
+            if isinstance(term, FeatureDistillTerm) and term.loss.teacher_channels != t_channels:
+                raise ValueError(
+                    f'{type(self).__name__}: distill term {name!r} has teacher_channels='
+                    f'{term.loss.teacher_channels} but the teacher FPN has {t_channels} channels;'
+                    f' set loss.teacher_channels={t_channels}')
+
     def required_teacher_outputs(self) -> Set[str]:
-        """Teacher predictions the configured terms compare ('cls', 'bbox_dist')."""
-        return {term.pred for term in self.distill_terms.values()}
+        """Teacher outputs the configured terms read ('cls', 'bbox_dist', 'bbox', 'feats')."""
+        needs: Set[str] = set()
+        for term in self.distill_terms.values():
+            needs |= term.needs
+        return needs
 
     # ------------------------------------------------------------------------------------ loss
     def loss(self, x: Tuple[Tensor], batch_data_samples: list,
@@ -85,33 +113,28 @@ class DistillHeadMixin:
                 raise RuntimeError(
                     f'{type(self).__name__}: no assignment was recorded while computing the '
                     'base losses; this head is not supported by DistillHeadMixin')
-            losses.update(self.loss_distill(outs, teacher, records, len(batch_img_metas)))
+            losses.update(self.loss_distill(x, outs, teacher, records, batch_gt_instances))
         return losses
 
-    def loss_distill(self, outs: tuple, teacher: TeacherOutputs, records: List[ImageTargets],
-                     num_images: int) -> Dict[str, Tensor]:
+    def loss_distill(self, x: Tuple[Tensor], outs: tuple, teacher: TeacherOutputs,
+                     records: List[ImageTargets],
+                     batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
         """Evaluate every distillation term on this batch."""
-        student_preds = {'cls': list(outs[0]), 'bbox_dist': list(outs[1])}
-        teacher_preds = {'cls': teacher.cls_scores, 'bbox_dist': teacher.bbox_preds}
-        # class logits are always flattened: the 'student_score' weight reads them
-        keys = self.required_teacher_outputs() | {'cls'}
-        flat_s = {k: self._flatten(k, student_preds[k], 'student') for k in keys}
-        flat_t = {k: self._flatten(k, teacher_preds[k], 'teacher') for k in keys}
-        num_level_priors = num_level_priors_of([c.shape[-2:] for c in outs[0]],
-                                               self.num_base_priors)
-        targets = DistillTargets.from_images(records, num_level_priors)
-        inputs = DistillInputs(flat_s, flat_t, targets, self.num_classes, num_images)
+        cls_scores = outs[0]
+        priors = self.prior_generator.grid_priors(
+            [c.shape[-2:] for c in cls_scores], dtype=cls_scores[0].dtype,
+            device=cls_scores[0].device)
+        targets = DistillTargets.from_images(records, [len(p) for p in priors])
+        inputs = DistillInputs(
+            outs, teacher.head_outs, x, teacher.feats, targets, priors,
+            [s[0] for s in self.prior_generator.strides], self.num_base_priors,
+            self.num_classes, self.decode_distill_boxes,
+            [get_box_tensor(g.bboxes) for g in batch_gt_instances])
         return {name: term(inputs) for name, term in self.distill_terms.items()}
 
-    def _flatten(self, key: str, preds: List[Tensor], who: str) -> List[Tensor]:
-        a = self.num_base_priors
-        flat = []
-        for level, p in enumerate(preds):
-            if p.shape[1] % a:
-                raise ValueError(f'{who} {key} output of level {level} has {p.shape[1]} channels, '
-                                 f'not a multiple of {a} priors per location')
-            flat.append(flatten_level(p, p.shape[1] // a))
-        return flat
+    def decode_distill_boxes(self, priors: Tensor, bbox_pred: Tensor, stride: int) -> Tensor:
+        """Decode (P, K) box predictions at (P, 4) priors; heads with another coder override."""
+        return self.bbox_coder.decode(priors, bbox_pred)
 
     # -------------------------------------------------------------- assignment recording hook
     def _get_targets_single(self, flat_anchors: Tensor, valid_flags: Tensor, *args, **kwargs):

@@ -13,6 +13,14 @@ def _strides(head: nn.Module):
     return None if gen is None else [tuple(s) for s in gen.strides]
 
 
+def _coder_signature(head: nn.Module):
+    coder = getattr(head, 'bbox_coder', None)
+    if coder is None:
+        return None
+    return (type(coder).__name__, tuple(getattr(coder, 'means', ())),
+            tuple(getattr(coder, 'stds', ())))
+
+
 def _describe(head: nn.Module) -> str:
     return type(head).__name__
 
@@ -43,7 +51,14 @@ def check_teacher_student(teacher_head: nn.Module, student_head: nn.Module,
             getattr(teacher_head, 'num_base_priors', None),
             getattr(student_head, 'num_base_priors', None),
             'give both heads the same anchor scales and ratios')
-    if 'bbox_dist' in set(needed_preds):
+    needed = set(needed_preds)
+    if 'bbox' in needed:
+        compare('box coder (the student decodes the teacher\'s boxes)',
+                _coder_signature(teacher_head), _coder_signature(student_head),
+                'give both heads the same bbox_coder')
+        if getattr(student_head, 'reg_max', None) is not None:
+            needed.add('bbox_dist')
+    if 'bbox_dist' in needed:
         t_max, s_max = getattr(teacher_head, 'reg_max', None), getattr(student_head, 'reg_max', None)
         if t_max is None or s_max is None:
             plain = 'teacher' if t_max is None else 'student'

@@ -58,6 +58,7 @@ class DistillSingleStageDetector(SingleStageDetector):
         teacher = MODELS.build(teacher_model_cfg)
         check_teacher_student(teacher.bbox_head, self.bbox_head,
                               self.bbox_head.required_teacher_outputs())
+        self.bbox_head.check_teacher_head(teacher.bbox_head)
         if teacher_ckpt is not None:
             load_teacher_checkpoint(teacher, teacher_ckpt)
         teacher.requires_grad_(False)

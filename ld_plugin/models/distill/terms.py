@@ -1,20 +1,25 @@
-"""A distillation term = a loss module + the prediction it compares + a region + a normaliser.
+"""Distillation terms: a loss module + what it compares + where (a region) + a normaliser.
 
-One term is one entry of a student head's ``distill_terms`` config, e.g. the full LD recipe::
+One term is one entry of a student head's ``distill_terms`` config. The kind of term follows
+from the loss (its ``distill_kind`` attribute):
 
-    distill_terms=dict(
-        loss_ld=dict(pred='bbox_dist', region='main', weight='student_score', avg_factor=4.0,
-                     loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10)),
-        loss_vlr_ld=dict(pred='bbox_dist', region='vlr', weight='region', avg_factor=16.0,
-                         loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10)),
-        loss_kd=dict(pred='cls', region='main', weight='region', avg_factor='level_count',
-                     loss=dict(type='ClassificationKDLoss', loss_weight=10, T=2)))
+- ``prior`` (default; LD, KD, BCKD): the loss compares per-prior rows of one prediction over a
+  region, ``loss(student_rows, teacher_rows, weight, avg_factor)``. Keys: ``pred``, ``region``,
+  ``weight``, ``avg_factor`` (see :class:`PriorDistillTerm`). The full LD recipe::
 
-Regions (per prior): ``main`` = the assigner's positives (weight 1); ``vlr`` = the Valuable
-Localization Region (weight = IoU with its GT, from :class:`VLRATSSAssigner`); ``all`` = every
-valid prior (weight = label weight).
+      distill_terms=dict(
+          loss_ld=dict(pred='bbox_dist', region='main', weight='student_score', avg_factor=4.0,
+                       loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10)),
+          loss_vlr_ld=dict(pred='bbox_dist', region='vlr', weight='region', avg_factor=16.0,
+                           loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10)),
+          loss_kd=dict(pred='cls', region='main', weight='region', avg_factor='level_count',
+                       loss=dict(type='ClassificationKDLoss', loss_weight=10, T=2)))
+
+- ``rank`` (Rank Mimicking): per-GT groups of positives (:class:`RankMimickingTerm`).
+- ``feature_pfi`` / ``feature_mask`` (PFI, feature imitation): FPN features per level
+  (:class:`FeatureDistillTerm`); ``region`` picks the imitation mask of ``feature_mask`` losses.
 """
-from typing import Dict, List, Optional, Union
+from typing import List, Optional, Set, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -22,60 +27,70 @@ from mmdet.registry import MODELS
 from mmdet.utils import reduce_mean
 from torch import Tensor
 
-from .targets import DistillTargets
+from ..losses.feature_imitation_loss import finegrained_mask, fitnet_mask, gibox_mask
+from .inputs import PREDS, DistillInputs
 
-PREDS = ('cls', 'bbox_dist')
 REGIONS = ('main', 'vlr', 'all')
-WEIGHTS = ('region', 'student_score')
+WEIGHTS = ('region', 'student_score', 'score_diff')
 NORMALISERS = ('level_count', 'num_pos', 'num_images')
+FEATURE_REGIONS = ('all', 'fitnet', 'finegrained', 'gibox')
 
 
-class DistillInputs:
-    """Student and teacher predictions of one batch, flattened per level to (N, P_l, K)."""
-
-    def __init__(self, student: Dict[str, List[Tensor]], teacher: Dict[str, List[Tensor]],
-                 targets: DistillTargets, num_classes: int, num_images: int) -> None:
-        self.student = student
-        self.teacher = teacher
-        self.targets = targets
-        self.num_classes = num_classes
-        self.num_images = num_images
-        self._num_pos: Optional[float] = None
-
-    @property
-    def num_pos(self) -> float:
-        """Positives in the batch, averaged over GPUs (at least 1)."""
-        if self._num_pos is None:
-            count = sum(((lbl >= 0) & (lbl < self.num_classes)).sum()
-                        for lbl in self.targets.labels)
-            device = self.targets.labels[0].device
-            count = torch.as_tensor(count, dtype=torch.float, device=device)
-            self._num_pos = reduce_mean(count).clamp(min=1).item()
-        return self._num_pos
+def _check_choice(name: str, key: str, value, choices) -> None:
+    if value not in choices:
+        raise ValueError(f'distill term {name!r}: {key}={value!r} is not supported; '
+                         f'choose one of {list(choices)}')
 
 
 class DistillTerm(nn.Module):
-    """One distillation loss applied over one region of priors.
+    """Base: a named loss module evaluated on :class:`DistillInputs`."""
+
+    #: config keys the term accepts besides ``loss``
+    keys: Tuple[str, ...] = ()
+
+    def __init__(self, name: str, loss: nn.Module) -> None:
+        super().__init__()
+        self.name = name
+        self.loss = loss
+
+    @property
+    def needs(self) -> Set[str]:
+        """Teacher outputs the term reads: predictions in ``PREDS`` and/or ``'feats'``."""
+        return set()
+
+    @property
+    def needs_vlr(self) -> bool:
+        return False
+
+    def forward(self, inputs: DistillInputs) -> Tensor:
+        raise NotImplementedError
+
+
+class PriorDistillTerm(DistillTerm):
+    """A per-prior loss over one region, summed over FPN levels.
 
     Args:
-        name: the loss key (``loss_ld``, ...); used in error messages and logs.
-        loss: config of the loss module, called as ``loss(student, teacher, weight, avg_factor)``
-            on (M, n) rows.
         pred: ``'bbox_dist'`` (box-edge distribution logits: 4 rows of reg_max + 1 bins per
-            prior) or ``'cls'`` (class logits: 1 row of C per prior).
-        region: ``'main'``, ``'vlr'`` or ``'all'`` (see module docstring).
-        weight: ``'region'`` (the region's per-prior weight) or ``'student_score'`` (region weight
-            times the student's max class probability, detached; LD's Main-region weight).
+            prior), ``'cls'`` (class logits: 1 row of C per prior) or ``'bbox'`` (boxes decoded
+            by the student head's decoder, teacher boxes with the same decoder).
+        region: ``'main'`` (assigned positives, weight 1), ``'vlr'`` (Valuable Localization
+            Region, weight = IoU with its GT, from :class:`VLRATSSAssigner`), ``'all'`` (every
+            valid prior, weight = label weight).
+        weight: ``'region'`` (the region weight), ``'student_score'`` (times the student's max
+            class probability, detached: Main LD), ``'score_diff'`` (times
+            max_c |σ(t_c) − σ(s_c)|, detached: BCKD's localization term).
         avg_factor: a number (used as is on the rows, like the official code: 4.0 for Main LD,
-            16.0 for VLR LD), ``'level_count'`` (priors of the region at that level, official
+            16.0 for VLR LD), ``'level_count'`` (priors of the region at that level: official
             Main KD), ``'num_pos'`` (positives in the batch averaged over GPUs) or
-            ``'num_images'`` (images per GPU). The last two are multiplied by the rows per prior
+            ``'num_images'`` (images per GPU); the last two are multiplied by the rows per prior
             and do not grow with the number of images per GPU.
     """
 
-    def __init__(self, name: str, loss: dict, pred: str, region: str,
+    keys = ('pred', 'region', 'weight', 'avg_factor')
+
+    def __init__(self, name: str, loss: nn.Module, pred: str, region: str,
                  weight: str = 'region', avg_factor: Union[float, str] = 'num_pos') -> None:
-        super().__init__()
+        super().__init__(name, loss)
         _check_choice(name, 'pred', pred, PREDS)
         _check_choice(name, 'region', region, REGIONS)
         _check_choice(name, 'weight', weight, WEIGHTS)
@@ -84,15 +99,14 @@ class DistillTerm(nn.Module):
         elif not avg_factor > 0:
             raise ValueError(f'distill term {name!r}: avg_factor={avg_factor!r} must be > 0 or one '
                              f'of {NORMALISERS}')
-        if not isinstance(loss, dict) or 'type' not in loss:
-            raise ValueError(f"distill term {name!r}: 'loss' must be a loss config dict with a "
-                             f"'type', got {loss!r}")
-        self.name = name
         self.pred = pred
         self.region = region
         self.weight = weight
         self.avg_factor = avg_factor
-        self.loss = MODELS.build(loss)
+
+    @property
+    def needs(self) -> Set[str]:
+        return {self.pred, 'cls'} if self.weight != 'region' else {self.pred}
 
     @property
     def needs_vlr(self) -> bool:
@@ -100,34 +114,32 @@ class DistillTerm(nn.Module):
 
     def forward(self, inputs: DistillInputs) -> Tensor:
         """Sum of the per-level losses (mmdet sums per-level loss lists the same way)."""
-        total = None
-        for level in range(inputs.targets.num_levels):
-            loss = self._level_loss(inputs, level)
-            total = loss if total is None else total + loss
-        return total
+        losses = [self._level_loss(inputs, level) for level in range(inputs.num_levels)]
+        return torch.stack(losses).sum()
 
-    def _region(self, inputs: DistillInputs, level: int):
+    def _region(self, inputs: DistillInputs, level: int) -> Tuple[Tensor, Tensor]:
         t = inputs.targets
         if self.region == 'main':
             labels = t.labels[level]
             mask = (labels >= 0) & (labels < inputs.num_classes)
             return mask, mask.float()
-        if self.region == 'vlr':
-            w = t.vlr_weights[level]
-            return w > 0, w
-        w = t.label_weights[level]
-        return w > 0, w
+        weights = t.vlr_weights[level] if self.region == 'vlr' else t.label_weights[level]
+        return weights > 0, weights
 
     def _level_loss(self, inputs: DistillInputs, level: int) -> Tensor:
-        student = inputs.student[self.pred][level]
-        teacher = inputs.teacher[self.pred][level]
+        student = inputs.preds('student', self.pred)[level]
+        teacher = inputs.preds('teacher', self.pred)[level]
         mask, region_weight = self._region(inputs, level)
         if not mask.any():
             return student.sum() * 0
         s, t, w = student[mask], teacher[mask], region_weight[mask]
-        if self.weight == 'student_score':
-            score = inputs.student['cls'][level][mask].detach().sigmoid().max(dim=-1)[0]
-            w = w * score
+        if self.weight != 'region':
+            s_prob = inputs.preds('student', 'cls')[level][mask].detach().sigmoid()
+            if self.weight == 'student_score':
+                w = w * s_prob.max(dim=-1)[0]
+            else:
+                t_prob = inputs.preds('teacher', 'cls')[level][mask].detach().sigmoid()
+                w = w * (t_prob - s_prob).abs().max(dim=-1)[0]
         rows = 1
         if self.pred == 'bbox_dist':
             rows = 4
@@ -145,10 +157,139 @@ class DistillTerm(nn.Module):
         return float(inputs.num_images) * rows
 
 
-def _check_choice(name: str, key: str, value, choices) -> None:
-    if value not in choices:
-        raise ValueError(f'distill term {name!r}: {key}={value!r} is not supported; '
-                         f'choose one of {list(choices)}')
+class RankMimickingTerm(DistillTerm):
+    """Rank Mimicking over each GT's group of positives (all levels of one image together).
+
+    Score of a positive prior = σ(logit of its GT's class) for teacher and student at the same
+    prior; the loss compares the two rank distributions per group. Normalised by the number of
+    GTs with positives, averaged over GPUs.
+    """
+
+    @property
+    def needs(self) -> Set[str]:
+        return {'cls'}
+
+    def forward(self, inputs: DistillInputs) -> Tensor:
+        t = inputs.targets
+        s_all, t_all, groups = [], [], []
+        num_groups_per_image = max(int(g.max().item()) for g in t.gt_inds) + 1
+        for level in range(inputs.num_levels):
+            labels, gt_inds = t.labels[level], t.gt_inds[level]
+            mask = (labels >= 0) & (labels < inputs.num_classes)
+            cls_index = labels[mask][:, None]
+            s_all.append(inputs.preds('student', 'cls')[level][mask].gather(1, cls_index)[:, 0])
+            t_all.append(inputs.preds('teacher', 'cls')[level][mask].gather(1, cls_index)[:, 0])
+            image = torch.nonzero(mask, as_tuple=True)[0]
+            groups.append(image * num_groups_per_image + gt_inds[mask])
+        student, teacher = torch.cat(s_all).sigmoid(), torch.cat(t_all).sigmoid()
+        group_ids = torch.cat(groups)
+        if group_ids.numel() == 0:
+            return inputs.preds('student', 'cls')[0].sum() * 0
+        count = torch.as_tensor(float(torch.unique(group_ids).numel()), device=group_ids.device)
+        avg_factor = reduce_mean(count).clamp(min=1).item()
+        return self.loss(student, teacher, group_ids, avg_factor=avg_factor)
+
+
+class FeatureDistillTerm(DistillTerm):
+    """Feature imitation on the FPN features, per level.
+
+    ``feature_pfi`` losses (PFI) weight the feature difference by the prediction difference and
+    are averaged over levels; ``feature_mask`` losses (MSE) use the imitation ``region``:
+    ``'all'``, ``'fitnet'`` (prior centre inside a GT), ``'finegrained'`` (IoU > 0.5 · the GT's
+    max IoU) or ``'gibox'`` (General Instance boxes), summed over levels like the official code.
+    """
+
+    keys = ('region', )
+
+    def __init__(self, name: str, loss: nn.Module, region: Optional[str] = None) -> None:
+        super().__init__(name, loss)
+        self.kind = loss.distill_kind
+        if self.kind == 'feature_pfi':
+            if region is not None:
+                raise ValueError(f'distill term {name!r}: {type(loss).__name__} weights every '
+                                 f'location by the prediction difference; remove region={region!r}')
+        else:
+            _check_choice(name, 'region', region, FEATURE_REGIONS)
+        self.region = region
+
+    @property
+    def needs(self) -> Set[str]:
+        needs = {'feats'}
+        if self.kind == 'feature_pfi' or self.region == 'gibox':
+            needs.add('cls')
+        if self.region == 'gibox':
+            needs.add('bbox')
+        return needs
+
+    def forward(self, inputs: DistillInputs) -> Tensor:
+        losses = []
+        masks = self._masks(inputs) if self.kind == 'feature_mask' else None
+        for level in range(inputs.num_levels):
+            s_feat, t_feat = inputs.feats['student'][level], inputs.feats['teacher'][level]
+            if self.kind == 'feature_pfi':
+                losses.append(self.loss(s_feat, t_feat, inputs.raw['student'][0][level],
+                                        inputs.raw['teacher'][0][level]))
+            else:
+                losses.append(self.loss(s_feat, t_feat, masks[level]))
+        total = torch.stack(losses)
+        return total.mean() if self.kind == 'feature_pfi' else total.sum()
+
+    def _masks(self, inputs: DistillInputs) -> List[Tensor]:
+        """Per level, an (N, H, W) mask: a location counts when any of its priors is selected."""
+        per_level = []
+        for level, priors in enumerate(inputs.priors):
+            n, _, h, w = inputs.feats['student'][level].shape
+            if self.region == 'all':
+                per_level.append(torch.ones(n, h, w, device=priors.device))
+                continue
+            masks = [self._prior_mask(inputs, level, i) for i in range(n)]
+            prior_mask = torch.stack(masks).reshape(n, h, w, inputs.num_base_priors)
+            per_level.append(prior_mask.any(dim=-1).float())
+        return per_level
+
+    def _prior_mask(self, inputs: DistillInputs, level: int, image: int) -> Tensor:
+        priors = inputs.priors[level]
+        gts = inputs.gt_bboxes[image]
+        if self.region == 'fitnet':
+            return fitnet_mask((priors[:, :2] + priors[:, 2:]) / 2, gts)
+        if self.region == 'finegrained':
+            return _finegrained_level_mask(inputs.priors, gts, level)
+        return gibox_mask(inputs.preds('student', 'cls')[level][image].detach(),
+                          inputs.preds('teacher', 'cls')[level][image],
+                          inputs.preds('student', 'bbox')[level][image].detach(),
+                          inputs.preds('teacher', 'bbox')[level][image])
+
+
+def _finegrained_level_mask(priors: List[Tensor], gts: Tensor, level: int) -> Tensor:
+    """Fine-grained mask of one level, with each GT's max IoU taken over all levels."""
+    all_priors = torch.cat(priors)
+    mask = finegrained_mask(all_priors, gts)
+    return mask.split([len(p) for p in priors])[level]
+
+
+TERM_KINDS = {'prior': PriorDistillTerm, 'rank': RankMimickingTerm,
+              'feature_pfi': FeatureDistillTerm, 'feature_mask': FeatureDistillTerm}
+
+
+def build_distill_term(name: str, cfg: dict) -> DistillTerm:
+    if not name.startswith('loss'):
+        raise ValueError(f'distill term {name!r}: names must start with "loss" so that '
+                         'mmengine back-propagates them (e.g. "loss_ld")')
+    if not isinstance(cfg, dict):
+        raise TypeError(f'distill term {name!r} must be a dict, got {cfg!r}')
+    cfg = dict(cfg)
+    loss_cfg = cfg.pop('loss', None)
+    if not isinstance(loss_cfg, dict) or 'type' not in loss_cfg:
+        raise ValueError(f"distill term {name!r}: 'loss' must be a loss config dict with a "
+                         f"'type', got {loss_cfg!r}")
+    loss = MODELS.build(loss_cfg)
+    kind = getattr(loss, 'distill_kind', 'prior')
+    term_cls = TERM_KINDS[kind]
+    unknown = set(cfg) - set(term_cls.keys)
+    if unknown:
+        raise ValueError(f'distill term {name!r} ({type(loss).__name__}): unknown keys '
+                         f'{sorted(unknown)}; allowed: {["loss", *term_cls.keys]}')
+    return term_cls(name, loss, **cfg)
 
 
 def build_distill_terms(cfg: Optional[dict]) -> nn.ModuleDict:
@@ -159,16 +300,6 @@ def build_distill_terms(cfg: Optional[dict]) -> nn.ModuleDict:
     if not isinstance(cfg, dict):
         raise TypeError(f'distill_terms must be a dict of term configs, got {type(cfg).__name__}')
     for name, term_cfg in cfg.items():
-        if term_cfg is None:
-            continue
-        if not name.startswith('loss'):
-            raise ValueError(f'distill term {name!r}: names must start with "loss" so that '
-                             'mmengine back-propagates them (e.g. "loss_ld")')
-        if not isinstance(term_cfg, dict):
-            raise TypeError(f'distill term {name!r} must be a dict, got {term_cfg!r}')
-        unknown = set(term_cfg) - {'loss', 'pred', 'region', 'weight', 'avg_factor'}
-        if unknown:
-            raise ValueError(f'distill term {name!r}: unknown keys {sorted(unknown)}; allowed: '
-                             "loss, pred, region, weight, avg_factor")
-        terms[name] = DistillTerm(name=name, **term_cfg)
+        if term_cfg is not None:
+            terms[name] = build_distill_term(name, term_cfg)
     return terms

@@ -59,7 +59,8 @@ class PredictionGuidedFeatureImitationLoss(_AdaptedImitation):
       classification scores, summed over all A·C channels (A priors × C classes), **detached**;
     - ``F_dif = mean_ch (A(F_s) − F_t)²`` with A a bias-free 1×1 conv when C_s ≠ C_t (identity,
       no parameters, otherwise); the teacher feature is detached;
-    - ``L_PFI = λ · Σ_{n,x,y} P_dif · F_dif / (N·H·W)``; sum the levels outside.
+    - ``L_PFI = λ · Σ_{n,x,y} P_dif · F_dif / (N·H·W)``; the distillation term averages the
+      FPN levels (as mmrazor does, whose weight 1.5 we keep).
 
     Why: the paper text is not available (bckd_rm.md B3.1: only "P_dif weights F_dif" is known).
     The third-party versions differ: mmrazor PR #107 weights by the mean squared *logit*
@@ -76,6 +77,9 @@ class PredictionGuidedFeatureImitationLoss(_AdaptedImitation):
         teacher_channels: C_t of the teacher FPN level.
         loss_weight: λ; 1.5 in both third-party implementations.
     """
+
+    #: read by the distillation-term mechanism: FPN features + class maps, mean over levels
+    distill_kind = 'feature_pfi'
 
     def __init__(self, student_channels: int, teacher_channels: int,
                  loss_weight: float = 1.5) -> None:
@@ -117,6 +121,9 @@ class FeatureImitationLoss(_AdaptedImitation):
         teacher_channels: C_t.
         loss_weight: λ.
     """
+
+    #: read by the distillation-term mechanism: FPN features over a region mask
+    distill_kind = 'feature_mask'
 
     def __init__(self, student_channels: int, teacher_channels: int,
                  loss_weight: float = 1.0) -> None:

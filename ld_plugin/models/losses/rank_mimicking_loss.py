@@ -39,6 +39,9 @@ class RankMimickingLoss(nn.Module):
         loss_weight: λ; 4 in both third-party implementations.
     """
 
+    #: read by the distillation-term mechanism: per-GT groups of positives
+    distill_kind = 'rank'
+
     def __init__(self, T: float = 1.0, loss_weight: float = 4.0) -> None:
         super().__init__()
         if T <= 0:
