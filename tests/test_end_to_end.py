@@ -40,13 +40,18 @@ def synthetic_root(tmp_path_factory):
     return str(root)
 
 
-def test_teacher_then_ld_student_save_resume_evaluate(synthetic_root, tmp_path):
-    teacher_dir = str(tmp_path / 'teacher')
+@pytest.fixture(scope='module')
+def teacher_ckpt(synthetic_root, tmp_path_factory):
+    """A tiny GFL-R34 teacher trained for 4 iterations and saved by mmengine."""
+    teacher_dir = str(tmp_path_factory.mktemp('teacher'))
     cfg = configure('mini/gfl_r34_fpn128_synthetic.py', synthetic_root, teacher_dir, 4)
     Runner.from_cfg(cfg).train()
-    teacher_ckpt = osp.join(teacher_dir, 'iter_4.pth')
-    assert osp.isfile(teacher_ckpt)
+    path = osp.join(teacher_dir, 'iter_4.pth')
+    assert osp.isfile(path)
+    return path
 
+
+def test_teacher_then_ld_student_save_resume_evaluate(synthetic_root, teacher_ckpt, tmp_path):
     student_dir = str(tmp_path / 'student')
     cfg = configure('mini/ld_gfl_r34_r18w16_synthetic.py', synthetic_root, student_dir, 3)
     cfg.model.teacher_ckpt = teacher_ckpt
@@ -78,3 +83,18 @@ def test_teacher_then_ld_student_save_resume_evaluate(synthetic_root, tmp_path):
     plain = Config.fromfile(str(REPO_ROOT / 'configs/mini/gfl_r18w16_fpn64_synthetic.py'))
     model = init_detector(plain, osp.join(student_dir, 'iter_5.pth'), device='cpu')
     assert type(model.bbox_head).__name__ == 'GFLHead'
+
+
+@pytest.mark.parametrize('config', ['mini/bckd_gfl_r34_r18w16_synthetic.py',
+                                    'mini/rm-pfi_gfl_r34_r18w16_synthetic.py'])
+def test_other_methods_train_from_the_teacher_and_evaluate(config, synthetic_root, teacher_ckpt,
+                                                          tmp_path):
+    cfg = configure(config, synthetic_root, str(tmp_path / 'student'), 2)
+    cfg.model.teacher_ckpt = teacher_ckpt
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    terms = [k for k, v in cfg.model.bbox_head.distill_terms.items() if v is not None]
+    logged = runner.message_hub.log_scalars
+    assert all(f'train/{t}' in logged for t in terms), sorted(logged)
+    metrics = runner.test()
+    assert 0.0 <= metrics['coco/bbox_mAP'] <= 1.0
