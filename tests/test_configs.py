@@ -16,7 +16,7 @@ from conftest import REAL_SAMPLES, REPO_ROOT, demo_batch
 from ld_plugin.utils.config import resolve_teacher_config
 
 CONFIG_DIR = REPO_ROOT / 'configs'
-METAFILE = CONFIG_DIR / 'ld' / 'metafile.yml'
+METAFILES = sorted(CONFIG_DIR.glob('*/metafile.yml'))
 # Folders of benchmark-row configs: metafile entry, paper schedule (configs/mini, the CPU
 # demo, is only loaded and built here).
 BENCHMARK_DIRS = ('gfl', 'ld', 'bckd', 'rm_pfi', 'feature_imitation')
@@ -79,12 +79,21 @@ def test_lr_follows_the_batch(path):
 
 
 # ----------------------------------------------------------------------------- metafile
-TERM_NAMES = {('bbox_dist', 'main'): 'Main LD', ('bbox_dist', 'vlr'): 'VLR LD',
-              ('cls', 'main'): 'Main KD', ('cls', 'vlr'): 'VLR KD'}
+def term_label(term: dict) -> str:
+    """The name a metafile uses for a distillation term."""
+    loss, region = term['loss']['type'], term.get('region')
+    fixed = {'BinaryClassificationKDLoss': 'BCKD cls', 'IoULocalizationDistillationLoss': 'BCKD box',
+             'RankMimickingLoss': 'RM', 'PredictionGuidedFeatureImitationLoss': 'PFI'}
+    if loss in fixed:
+        return fixed[loss]
+    if loss == 'FeatureImitationLoss':
+        return f'Imitation ({region})'
+    kind = {'LocalizationDistillationLoss': 'LD', 'ClassificationKDLoss': 'KD'}[loss]
+    return f"{'Main' if region == 'main' else 'VLR'} {kind}"
 
 
 def metafile_models():
-    return yaml.safe_load(METAFILE.read_text())['Models']
+    return [m for path in METAFILES for m in yaml.safe_load(path.read_text())['Models']]
 
 
 def test_metafile_and_configs_match():
@@ -120,8 +129,7 @@ def test_metafile_entry_describes_its_config(entry):
         return
     assert meta['Teacher Config'] == model['teacher_config']
     assert meta['Teacher Checkpoint'].split()[0] == model['teacher_ckpt']
-    terms = {TERM_NAMES[(t['pred'], t['region'])]
-             for t in model['bbox_head']['distill_terms'].values() if t is not None}
+    terms = {term_label(t) for t in model['bbox_head']['distill_terms'].values() if t is not None}
     assert terms == set(meta['Distillation Terms'])
     needs_vlr = any(t is not None and t.get('region') == 'vlr'
                     for t in model['bbox_head']['distill_terms'].values())
