@@ -32,3 +32,15 @@ def test_plot_regions_rejects_config_without_vlr(tmp_path):
          str(data / 'annotations' / 'instances_val.json'), '--out', str(tmp_path / 'x.png')],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and 'VLRATSSAssigner' in proc.stderr
+
+
+def test_loss_values_prints_every_term():
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / 'tools/analysis/loss_values.py'),
+         str(REPO_ROOT / 'configs/mini/bckd_gfl_r34_r18w16_synthetic.py'), '--seed', '1'],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    values = dict(line.split() for line in proc.stdout.splitlines()
+                  if line.startswith('  loss_'))
+    assert set(values) == {'loss_cls', 'loss_bbox', 'loss_dfl', 'loss_bckd_cls', 'loss_bckd_box'}
+    assert all(float(v) >= 0 for v in values.values())
