@@ -1,12 +1,6 @@
 # Full LD recipe (Main LD + VLR LD + Main KD) from the synthetic GFL-R34 teacher into the small
-# student. Train the teacher first (`make demo` does), or pass
-# --cfg-options model.teacher_ckpt=PATH.
-_base_ = ['./gfl_r18w16_fpn64_synthetic.py', '../_base_/distill/ld_terms.py']
+# student.
+_base_ = ['./_base_/distill_r34_to_r18w16.py', '../_base_/distill/ld_terms.py']
 model = dict(
-    type='DistillSingleStageDetector',
-    teacher_config='ld_plugin::mini/gfl_r34_fpn128_synthetic.py',
-    teacher_ckpt='work_dirs/gfl_r34_fpn128_synthetic/iter_1500.pth',
-    bbox_head=dict(
-        type='DistillGFLHead',
-        distill_terms={{_base_.ld_full_recipe}}),
+    bbox_head=dict(distill_terms={{_base_.ld_full_recipe}}),
     train_cfg=dict(assigner={{_base_.vlr_assigner}}))

@@ -1,26 +1,11 @@
 """BCKD (Yang et al., ICCV 2023): binary classification KD and IoU-based localization KD."""
-from typing import Optional
-
-import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.losses.utils import weighted_loss
 from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_overlaps
 from torch import Tensor
 
-_REDUCTIONS = ('none', 'mean', 'sum')
-
-
-def _check_reduction(owner: str, reduction: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{owner}: reduction={reduction!r} must be one of 'none', 'mean', 'sum'")
-
-
-def _empty_loss(pred: Tensor, reduction: str) -> Tensor:
-    """Zero loss for M = 0 rows (a plain mean would be NaN) that keeps a grad path to pred."""
-    zero = pred.float().sum(dim=-1) * 0  # shape (0,)
-    return zero if reduction == 'none' else zero.sum()
-
+from .weighted_distill_loss import WeightedDistillLoss
 
 @weighted_loss
 def binary_kd_loss(pred: Tensor, soft_label: Tensor, beta: float = 1.0) -> Tensor:
@@ -69,7 +54,7 @@ def iou_distill_loss(pred: Tensor, target: Tensor, mode: str = 'giou',
 
 
 @MODELS.register_module()
-class BinaryClassificationKDLoss(nn.Module):
+class BinaryClassificationKDLoss(WeightedDistillLoss):
     """BCKD's binary classification distillation (BCD) loss, ``L_cls^dis``.
 
     Each of the C sigmoid outputs is its own binary problem whose soft target is the teacher
@@ -87,34 +72,22 @@ class BinaryClassificationKDLoss(nn.Module):
         loss_weight: α1.
     """
 
+    loss_fn = staticmethod(binary_kd_loss)
+
     def __init__(self, beta: float = 1.0, reduction: str = 'mean',
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(reduction=reduction, loss_weight=loss_weight)
         if beta < 1:
             raise ValueError(f'{type(self).__name__}: beta={beta} must be >= 1')
-        _check_reduction(type(self).__name__, reduction)
         self.beta = beta
-        self.reduction = reduction
-        self.loss_weight = loss_weight
 
-    def forward(self,
-                pred: Tensor,
-                soft_label: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> Tensor:
-        """Args: pred / soft_label (M, C) student / teacher logits; weight (M,); avg_factor."""
-        reduction = reduction_override if reduction_override else self.reduction
-        _check_reduction(type(self).__name__, reduction)
-        if pred.numel() == 0 and pred.shape == soft_label.shape:
-            return _empty_loss(pred, reduction)
-        loss = binary_kd_loss(
-            pred, soft_label, weight, reduction=reduction, avg_factor=avg_factor, beta=self.beta)
-        return self.loss_weight * loss
+    def loss_kwargs(self) -> dict:
+        return dict(beta=self.beta)
+
 
 
 @MODELS.register_module()
-class IoULocalizationDistillationLoss(nn.Module):
+class IoULocalizationDistillationLoss(WeightedDistillLoss):
     """BCKD's IoU-based localization distillation (IoU-LD) loss, ``L_loc^dis``.
 
     ``L = 1 − IoU(b^s, b^t)`` (mode 'iou', paper text) or ``1 − GIoU(b^s, b^t)`` (mode 'giou',
@@ -133,31 +106,17 @@ class IoULocalizationDistillationLoss(nn.Module):
         eps: lower bound of the union / enclosing area (> 0).
     """
 
+    loss_fn = staticmethod(iou_distill_loss)
+
     def __init__(self, mode: str = 'giou', reduction: str = 'mean', loss_weight: float = 4.0,
                  eps: float = 1e-6) -> None:
-        super().__init__()
+        super().__init__(reduction=reduction, loss_weight=loss_weight)
         if mode not in ('iou', 'giou'):
             raise ValueError(f"{type(self).__name__}: mode={mode!r} must be 'iou' or 'giou'")
         if eps <= 0:
             raise ValueError(f'{type(self).__name__}: eps={eps} must be > 0')
-        _check_reduction(type(self).__name__, reduction)
         self.mode = mode
-        self.reduction = reduction
-        self.loss_weight = loss_weight
         self.eps = eps
 
-    def forward(self,
-                pred: Tensor,
-                target: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> Tensor:
-        """Args: pred / target (M, 4) student / teacher boxes; weight (M,); avg_factor."""
-        reduction = reduction_override if reduction_override else self.reduction
-        _check_reduction(type(self).__name__, reduction)
-        if pred.numel() == 0 and pred.shape == target.shape:
-            # bbox_overlaps returns a fresh tensor for M = 0; keep a grad path to pred instead.
-            return _empty_loss(pred, reduction)
-        loss = iou_distill_loss(pred, target, weight, reduction=reduction, avg_factor=avg_factor,
-                                mode=self.mode, eps=self.eps)
-        return self.loss_weight * loss
+    def loss_kwargs(self) -> dict:
+        return dict(mode=self.mode, eps=self.eps)

@@ -1,11 +1,10 @@
 """Temperature-scaled softmax KL distillation (LD on box-edge bins, KD on classes)."""
-from typing import Optional
-
-import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.losses.utils import weighted_loss
 from mmdet.registry import MODELS
 from torch import Tensor
+
+from .weighted_distill_loss import WeightedDistillLoss
 
 
 @weighted_loss
@@ -31,7 +30,7 @@ def softmax_kl_div(pred: Tensor, soft_label: Tensor, T: float = 10.0) -> Tensor:
 
 
 @MODELS.register_module()
-class LocalizationDistillationLoss(nn.Module):
+class LocalizationDistillationLoss(WeightedDistillLoss):
     """Localization distillation (LD) loss on box-edge distributions.
 
     For each edge e: ``L_LD^e = T² · KL(softmax(z_T/T) ‖ softmax(z_S/T))``, averaged over the
@@ -44,28 +43,16 @@ class LocalizationDistillationLoss(nn.Module):
         T: temperature τ (>= 1).
     """
 
+    loss_fn = staticmethod(softmax_kl_div)
+
     def __init__(self, reduction: str = 'mean', loss_weight: float = 1.0, T: float = 10.0) -> None:
-        super().__init__()
+        super().__init__(reduction=reduction, loss_weight=loss_weight)
         if T < 1:
             raise ValueError(f'{type(self).__name__}: temperature T={T} must be >= 1')
-        if reduction not in ('none', 'mean', 'sum'):
-            raise ValueError(f"{type(self).__name__}: reduction={reduction!r} must be one of "
-                             "'none', 'mean', 'sum'")
-        self.reduction = reduction
-        self.loss_weight = loss_weight
         self.T = T
 
-    def forward(self,
-                pred: Tensor,
-                soft_label: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> Tensor:
-        """Args: pred / soft_label (M, n) logits; weight (M,); avg_factor."""
-        reduction = reduction_override if reduction_override else self.reduction
-        loss = softmax_kl_div(
-            pred, soft_label, weight, reduction=reduction, avg_factor=avg_factor, T=self.T)
-        return self.loss_weight * loss
+    def loss_kwargs(self) -> dict:
+        return dict(T=self.T)
 
 
 @MODELS.register_module()
