@@ -109,6 +109,19 @@ def test_zero_when_student_is_teacher(kind):
         assert abs(losses[name].item()) < 1e-6, (name, losses[name].item())
 
 
+def run_with_teacher(kind, terms, seed):
+    """Head, batch, teacher, losses, student outputs and the anchors of a distillation step."""
+    head = build_head(kind, terms)
+    feats, samples = batch(seed=seed)
+    teacher = teacher_of(head, feats)
+    losses = head.loss(feats, samples, teacher=teacher)
+    outs = head(feats)
+    sizes = [c.shape[-2:] for c in outs[0]]
+    metas = [s.metainfo for s in samples]
+    anchors, valid = head.get_anchors(sizes, metas, device='cpu')
+    return head, samples, teacher, losses, outs, sizes, metas, anchors, valid
+
+
 def flat(maps, a):
     return torch.cat([m.permute(0, 2, 3, 1).reshape(m.shape[0], -1, m.shape[1] // a)
                       for m in maps], dim=1)
@@ -117,14 +130,8 @@ def flat(maps, a):
 @pytest.mark.parametrize('kind', ['gfl', 'atss'])
 def test_bckd_terms_equal_the_formula(kind):
     terms = {k: TERMS[k] for k in ('loss_bckd_cls', 'loss_bckd_box')}
-    head = build_head(kind, terms)
-    feats, samples = batch(seed=3)
-    teacher = teacher_of(head, feats)
-    losses = head.loss(feats, samples, teacher=teacher)
-    outs = head(feats)
-    sizes = [c.shape[-2:] for c in outs[0]]
-    metas = [s.metainfo for s in samples]
-    anchors, valid = head.get_anchors(sizes, metas, device='cpu')
+    head, samples, teacher, losses, outs, sizes, metas, anchors, valid = \
+        run_with_teacher(kind, terms, seed=3)
     targets = head.get_targets(anchors, valid, [s.gt_instances for s in samples], metas)
     labels = torch.cat(targets[1], dim=1)
     num_pos = float(((labels >= 0) & (labels < NUM_CLASSES)).sum())
@@ -154,14 +161,8 @@ def test_bckd_terms_equal_the_formula(kind):
 
 
 def test_rank_mimicking_groups_follow_the_assignment():
-    head = build_head('atss', {'loss_rm': TERMS['loss_rm']})
-    feats, samples = batch(seed=4)
-    teacher = teacher_of(head, feats)
-    losses = head.loss(feats, samples, teacher=teacher)
-    outs = head(feats)
-    sizes = [c.shape[-2:] for c in outs[0]]
-    metas = [s.metainfo for s in samples]
-    anchors, valid = head.get_anchors(sizes, metas, device='cpu')
+    head, samples, teacher, losses, outs, _, _, anchors, _ = \
+        run_with_teacher('atss', {'loss_rm': TERMS['loss_rm']}, seed=4)
     s_cls, t_cls = flat(outs[0], 1), flat(teacher.head_outs[0], 1)
     kl_sum, groups = 0.0, 0
     for n, sample in enumerate(samples):
