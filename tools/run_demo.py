@@ -1,6 +1,7 @@
 """The demo: synthetic data -> GFL teacher -> plain student and LD student -> COCO mAP.
 
     python tools/run_demo.py [--teacher-iters 1500] [--student-iters 1500] [--work-dir work_dirs/demo]
+                             [--methods ld bckd rm-pfi fi-gibox]
 
 Each stage is skipped when its result already exists in the work dir (delete it to redo).
 """
@@ -22,7 +23,13 @@ from ld_plugin.utils.schedule import set_max_iters  # noqa: E402
 
 TEACHER = 'configs/mini/gfl_r34_fpn128_synthetic.py'
 STUDENT = 'configs/mini/gfl_r18w16_fpn64_synthetic.py'
-LD_STUDENT = 'configs/mini/ld_gfl_r34_r18w16_synthetic.py'
+#: distilled students, all from the same teacher checkpoint
+METHODS = {
+    'ld': 'configs/mini/ld_gfl_r34_r18w16_synthetic.py',
+    'bckd': 'configs/mini/bckd_gfl_r34_r18w16_synthetic.py',
+    'rm-pfi': 'configs/mini/rm-pfi_gfl_r34_r18w16_synthetic.py',
+    'fi-gibox': 'configs/mini/fi-gibox_gfl_r34_r18w16_synthetic.py',
+}
 METRICS = ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/bbox_mAP_75')
 
 
@@ -35,6 +42,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num-train', type=int, default=1500)
     parser.add_argument('--num-val', type=int, default=200)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--methods', nargs='+', default=['ld'], choices=sorted(METHODS),
+                        help='distilled students to train (default: ld)')
     return parser.parse_args()
 
 
@@ -78,17 +87,21 @@ def main() -> None:
                      seed=args.seed)
     teacher = train_and_test('teacher_gfl_r34', TEACHER, args.teacher_iters, args)
     student = train_and_test('student_gfl_r18w16', STUDENT, args.student_iters, args)
-    ld = train_and_test('ld_student_gfl_r18w16', LD_STUDENT, args.student_iters, args,
-                        **{'model.teacher_ckpt': teacher['checkpoint']})
+    distilled = [
+        train_and_test(f'{method.replace("-", "_")}_student_gfl_r18w16', METHODS[method],
+                       args.student_iters, args, **{'model.teacher_ckpt': teacher['checkpoint']})
+        for method in args.methods
+    ]
     print('\n| model | COCO mAP | AP50 | AP75 | train time (s) |')
     print('|---|---|---|---|---|')
-    for row in (teacher, student, ld):
+    for row in (teacher, student, *distilled):
         print(f"| {row['name']} | {row['coco/bbox_mAP']:.3f} | {row['coco/bbox_mAP_50']:.3f} | "
               f"{row['coco/bbox_mAP_75']:.3f} | {row['train_seconds']:.0f} |")
     gap = teacher['coco/bbox_mAP'] - student['coco/bbox_mAP']
-    gain = ld['coco/bbox_mAP'] - student['coco/bbox_mAP']
-    print(f'\n[demo] LD gain over the plain student: {gain * 100:+.1f} AP '
-          f'(teacher-student gap {gap * 100:.1f} AP)')
+    for method, row in zip(args.methods, distilled):
+        gain = row['coco/bbox_mAP'] - student['coco/bbox_mAP']
+        print(f'[demo] {method} gain over the plain student: {gain * 100:+.1f} AP '
+              f'(teacher-student gap {gap * 100:.1f} AP)')
 
 
 if __name__ == '__main__':
