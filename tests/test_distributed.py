@@ -21,7 +21,13 @@ def test_dist_train_two_cpu_processes(tmp_path):
            '--work-dir', str(tmp_path / 'work'), '--cfg-options', 'train_cfg.max_iters=2',
            'model.teacher_ckpt=None', 'train_dataloader.batch_size=2',
            'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-           f'train_dataloader.dataset.data_root={data}/', 'default_hooks.logger.interval=1']
+           f'train_dataloader.dataset.data_root={data}/', 'default_hooks.logger.interval=1',
+           f'val_dataloader.dataset.data_root={data}/',
+           f'test_dataloader.dataset.data_root={data}/',
+           f'val_evaluator.ann_file={data}/annotations/instances_val.json',
+           f'test_evaluator.ann_file={data}/annotations/instances_val.json',
+           'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+           'model.test_cfg.score_thr=0.0']
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
                           timeout=600)
     log = proc.stdout + proc.stderr
