@@ -6,6 +6,7 @@
 Each stage is skipped when its result already exists in the work dir (delete it to redo).
 """
 import argparse
+import hashlib
 import json
 import os.path as osp
 import sys
@@ -47,16 +48,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def train_and_test(name: str, config: str, iters: int, args, **overrides) -> dict:
-    """Train ``config`` for ``iters`` iterations, evaluate, cache the metrics as JSON."""
-    work_dir = osp.join(args.work_dir, name)
-    result_file = osp.join(work_dir, 'demo_result.json')
-    if osp.isfile(result_file):
-        with open(result_file) as f:
-            result = json.load(f)
-        if result.get('iters') == iters:
-            print(f'[demo] {name}: already trained ({result_file}), skipping')
-            return result
+def prepare_config(name: str, config: str, iters: int, args, **overrides):
+    """The config a stage trains, and a hash of it (a stage is redone when its config changes)."""
     cfg = Config.fromfile(osp.join(ROOT, config))
     set_max_iters(cfg, iters)
     data_root = args.data_root.rstrip('/') + '/'
@@ -64,16 +57,31 @@ def train_and_test(name: str, config: str, iters: int, args, **overrides) -> dic
         cfg[loader].dataset.data_root = data_root
     cfg.test_evaluator.ann_file = data_root + 'annotations/instances_val.json'
     cfg.val_evaluator = cfg.test_evaluator
-    cfg.work_dir = work_dir
+    cfg.work_dir = osp.join(args.work_dir, name)
     cfg.randomness = dict(seed=args.seed)
     cfg.merge_from_dict(overrides)
+    return cfg, hashlib.sha1(cfg.pretty_text.encode()).hexdigest()[:12]
+
+
+def train_and_test(name: str, config: str, iters: int, args, **overrides) -> dict:
+    """Train ``config`` for ``iters`` iterations, evaluate, cache the metrics as JSON."""
+    cfg, config_hash = prepare_config(name, config, iters, args, **overrides)
+    work_dir = cfg.work_dir
+    result_file = osp.join(work_dir, 'demo_result.json')
+    if osp.isfile(result_file):
+        with open(result_file) as f:
+            result = json.load(f)
+        if result.get('config_hash') == config_hash:
+            print(f'[demo] {name}: already trained with this config ({result_file}), skipping')
+            return result
     print(f'[demo] {name}: training {config} for {iters} iterations -> {work_dir}')
     start = time.time()
     runner = Runner.from_cfg(cfg)
     runner.train()
     train_s = time.time() - start
     metrics = runner.test()
-    result = dict(name=name, config=config, iters=iters, train_seconds=round(train_s, 1),
+    result = dict(name=name, config=config, iters=iters, config_hash=config_hash,
+                  train_seconds=round(train_s, 1),
                   checkpoint=osp.join(work_dir, f'iter_{iters}.pth'),
                   **{k: float(metrics[k]) for k in METRICS})
     with open(result_file, 'w') as f:
