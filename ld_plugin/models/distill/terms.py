@@ -236,35 +236,34 @@ class FeatureDistillTerm(DistillTerm):
 
     def _masks(self, inputs: DistillInputs) -> List[Tensor]:
         """Per level, an (N, H, W) mask: a location counts when any of its priors is selected."""
+        n = inputs.num_images
+        if self.region == 'finegrained':  # each GT's max IoU is taken over all levels at once
+            sizes = [len(p) for p in inputs.priors]
+            all_priors = torch.cat(inputs.priors)
+            per_image = [finegrained_mask(all_priors, gts).split(sizes)
+                         for gts in inputs.gt_bboxes]
         per_level = []
         for level, priors in enumerate(inputs.priors):
-            n, _, h, w = inputs.feats['student'][level].shape
+            h, w = inputs.feats['student'][level].shape[-2:]
             if self.region == 'all':
                 per_level.append(torch.ones(n, h, w, device=priors.device))
                 continue
-            masks = [self._prior_mask(inputs, level, i) for i in range(n)]
+            if self.region == 'finegrained':
+                masks = [image_masks[level] for image_masks in per_image]
+            else:
+                masks = [self._prior_mask(inputs, level, i) for i in range(n)]
             prior_mask = torch.stack(masks).reshape(n, h, w, inputs.num_base_priors)
             per_level.append(prior_mask.any(dim=-1).float())
         return per_level
 
     def _prior_mask(self, inputs: DistillInputs, level: int, image: int) -> Tensor:
         priors = inputs.priors[level]
-        gts = inputs.gt_bboxes[image]
         if self.region == 'fitnet':
-            return fitnet_mask((priors[:, :2] + priors[:, 2:]) / 2, gts)
-        if self.region == 'finegrained':
-            return _finegrained_level_mask(inputs.priors, gts, level)
+            return fitnet_mask((priors[:, :2] + priors[:, 2:]) / 2, inputs.gt_bboxes[image])
         return gibox_mask(inputs.preds('student', 'cls')[level][image].detach(),
                           inputs.preds('teacher', 'cls')[level][image],
                           inputs.preds('student', 'bbox')[level][image].detach(),
                           inputs.preds('teacher', 'bbox')[level][image])
-
-
-def _finegrained_level_mask(priors: List[Tensor], gts: Tensor, level: int) -> Tensor:
-    """Fine-grained mask of one level, with each GT's max IoU taken over all levels."""
-    all_priors = torch.cat(priors)
-    mask = finegrained_mask(all_priors, gts)
-    return mask.split([len(p) for p in priors])[level]
 
 
 TERM_KINDS = {'prior': PriorDistillTerm, 'rank': RankMimickingTerm,
