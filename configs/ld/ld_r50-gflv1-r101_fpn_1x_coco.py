@@ -5,16 +5,9 @@
 # normalised by the batch: keep 2 img/GPU or use ld_main_per_image / ld_vlr_per_image.
 # The teacher weights are the official mmdet GFL R-101 ms-2x checkpoint (44.6 AP).
 _base_ = [
-    'mmdet::gfl/gfl_r50_fpn_1x_coco.py', '../_base_/distill/ld_terms.py',
+    '../_base_/distill/gfl-r101-ms-2x_to_gfl-r50_1x_coco.py', '../_base_/distill/ld_terms.py',
     '../gfl/_base_/resnet_fpn.py'
 ]
-custom_imports = dict(imports=['ld_plugin'], allow_failed_imports=False)
 model = dict(
-    type='DistillSingleStageDetector',
-    teacher_config='mmdet::gfl/gfl_r101_fpn_ms-2x_coco.py',
-    teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/gfl/gfl_r101_fpn_mstrain_2x_coco/gfl_r101_fpn_mstrain_2x_coco_20200629_200126-dd12f847.pth',  # noqa: E501
-    bbox_head=dict(
-        type='DistillGFLHead',
-        distill_terms={{_base_.ld_full_recipe}}),
+    bbox_head=dict(distill_terms={{_base_.ld_full_recipe}}),
     train_cfg=dict(assigner={{_base_.vlr_assigner}}))
-auto_scale_lr = dict(enable=False, base_batch_size=16)
