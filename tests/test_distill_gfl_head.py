@@ -8,7 +8,6 @@ from mmengine.config import ConfigDict
 
 from conftest import LD_TERMS, tiny_gfl
 from ld_plugin.models.distill import TeacherOutputs
-from ld_plugin.models.distill.targets import num_level_priors_of
 
 SIZE = 96
 
@@ -91,7 +90,7 @@ def test_recorded_targets_match_gfl_targets():
     anchors, valid = head.get_anchors(sizes, [s.metainfo for s in samples], device='cpu')
     (_, labels, label_weights, *_rest) = head.get_targets(
         anchors, valid, [s.gt_instances for s in samples], [s.metainfo for s in samples])
-    counts = num_level_priors_of(sizes, head.num_base_priors)
+    counts = [int(h) * int(w) * head.num_base_priors for h, w in sizes]
     for i, rec in enumerate(records['images']):
         torch.testing.assert_close(rec.labels, torch.cat([lvl[i] for lvl in labels]))
         torch.testing.assert_close(rec.label_weights, torch.cat([lvl[i] for lvl in label_weights]))

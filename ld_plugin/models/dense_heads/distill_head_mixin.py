@@ -21,6 +21,10 @@ from ..distill.targets import ImageTargets
 from ..distill.terms import FeatureDistillTerm
 
 
+#: signature of each head class's base ``_get_targets_single``, computed once per class
+_TARGETS_SIGNATURES: Dict[type, inspect.Signature] = {}
+
+
 class _AssignRecorder:
     """Forwards ``assign`` to the wrapped assigner and keeps the last result."""
 
@@ -155,5 +159,9 @@ class DistillHeadMixin:
         return result
 
     def _bound_argument(self, name: str, *args, **kwargs):
-        signature = inspect.signature(super()._get_targets_single)
+        """``name`` as passed to the base head's ``_get_targets_single`` (signatures differ)."""
+        signature = _TARGETS_SIGNATURES.get(type(self))
+        if signature is None:
+            signature = inspect.signature(super()._get_targets_single)
+            _TARGETS_SIGNATURES[type(self)] = signature
         return signature.bind(*args, **kwargs).arguments[name]

@@ -85,11 +85,6 @@ class DistillTargets:
         return len(self.labels)
 
 
-def num_level_priors_of(featmap_sizes: Sequence[torch.Size], num_base_priors: int) -> List[int]:
-    """Number of priors per level for (H, W) feature maps with A priors per location."""
-    return [int(h) * int(w) * num_base_priors for h, w in featmap_sizes]
-
-
 def flatten_level(pred: Tensor, channels_per_prior: int) -> Tensor:
     """(N, A*K, H, W) -> (N, H*W*A, K), the prior order of mmdet's prior generators."""
     n = pred.shape[0]
