@@ -1,5 +1,15 @@
+from .distill_distribution_heads import (DistillATSSDistributionHead,
+                                         DistillFCOSDistributionHead,
+                                         DistillRetinaDistributionHead)
 from .distill_gfl_head import DistillGFLHead
 from .distill_head_mixin import DistillHeadMixin
 from .distill_plain_heads import DistillATSSHead, DistillRetinaHead
+from .distribution_heads import ATSSDistributionHead, FCOSDistributionHead, RetinaDistributionHead
+from .edge_distribution import EdgeDistributionMixin, edge_expectations
 
-__all__ = ['DistillHeadMixin', 'DistillGFLHead', 'DistillATSSHead', 'DistillRetinaHead']
+__all__ = [
+    'DistillHeadMixin', 'DistillGFLHead', 'DistillATSSHead', 'DistillRetinaHead',
+    'EdgeDistributionMixin', 'edge_expectations', 'ATSSDistributionHead', 'RetinaDistributionHead',
+    'FCOSDistributionHead', 'DistillATSSDistributionHead', 'DistillRetinaDistributionHead',
+    'DistillFCOSDistributionHead'
+]

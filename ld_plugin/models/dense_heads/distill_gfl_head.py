@@ -15,6 +15,6 @@ class DistillGFLHead(DistillHeadMixin, GFLHead):
     ``configs/ld/`` for the LD recipe and its ablation rows.
     """
 
-    def decode_distill_boxes(self, priors: Tensor, bbox_pred: Tensor, stride: int) -> Tensor:
+    def decode_bbox_pred(self, priors: Tensor, bbox_pred: Tensor, stride: int) -> Tensor:
         """Boxes in stride units: anchor centre / stride ± the integral of each edge's bins."""
         return self.bbox_coder.decode(self.anchor_center(priors) / stride, self.integral(bbox_pred))

@@ -8,6 +8,7 @@ No loss body of the base head is copied.
 import inspect
 from typing import Dict, List, Optional, Set, Tuple
 
+import torch
 import torch.nn as nn
 from mmdet.models.task_modules.prior_generators import anchor_inside_flags
 from mmdet.models.utils import unpack_gt_instances
@@ -26,13 +27,20 @@ _TARGETS_SIGNATURES: Dict[type, inspect.Signature] = {}
 
 
 class _AssignRecorder:
-    """Forwards ``assign`` to the wrapped assigner and keeps the last result."""
+    """Forwards ``assign`` to the wrapped assigner and keeps the last result.
 
-    def __init__(self, assigner) -> None:
+    Assigners flagged ``needs_num_level_priors`` (e.g. :class:`VLRMaxIoUAssigner`) also get
+    the number of (inside) priors of each level, which mmdet's anchor heads do not pass.
+    """
+
+    def __init__(self, assigner, num_level_priors: Optional[List[int]] = None) -> None:
         self.assigner = assigner
+        self.num_level_priors = num_level_priors
         self.result = None
 
     def assign(self, *args, **kwargs):
+        if getattr(self.assigner, 'needs_num_level_priors', False):
+            kwargs.setdefault('num_level_priors', self.num_level_priors)
         self.result = self.assigner.assign(*args, **kwargs)
         return self.result
 
@@ -43,16 +51,24 @@ class _AssignRecorder:
 class DistillHeadMixin:
     """Adds teacher-guided loss terms to a dense head; put it first in the bases.
 
+    Works with anchor heads (they assign through ``self.assigner`` in
+    ``_get_targets_single(flat_anchors, valid_flags, ...)``) and point heads such as FCOS
+    (labels and box targets from ``_get_targets_single(gt_instances, points, ...)``).
+
     Args:
         distill_terms: ``{loss_name: term config}`` (see :mod:`ld_plugin.models.distill.terms`);
             ``None`` entries are switched off. Without a teacher (plain training or testing) the
             head behaves exactly like its base head.
     """
 
+    #: side, in strides, of the square prior preset at each point of a point head (GFL's anchor)
+    point_prior_scale: float = 8.0
+
     def __init__(self, *args, distill_terms: OptConfigType = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.distill_terms: nn.ModuleDict = build_distill_terms(distill_terms)
         self._assign_records: Optional[List[ImageTargets]] = None
+        self._num_level_priors: Optional[List[int]] = None
         self._check_terms()
 
     # ----------------------------------------------------------------------------- build checks
@@ -78,7 +94,8 @@ class DistillHeadMixin:
             raise ValueError(
                 f"{head}: distill terms {vlr_terms} use region='vlr' but "
                 f'train_cfg.assigner is {type(assigner).__name__}, which gives no VLR weights; '
-                "set train_cfg.assigner=dict(type='VLRATSSAssigner', topk=9)")
+                "set train_cfg.assigner=dict(type='VLRATSSAssigner', topk=9) (ATSS "
+                "assignment) or dict(type='VLRMaxIoUAssigner', ...) (max-IoU assignment)")
 
     def check_teacher_head(self, teacher_head: nn.Module) -> None:
         """Checks that need the teacher: feature terms' channels match the teacher FPN."""
@@ -124,44 +141,80 @@ class DistillHeadMixin:
                      records: List[ImageTargets],
                      batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
         """Evaluate every distillation term on this batch."""
-        cls_scores = outs[0]
-        priors = self.prior_generator.grid_priors(
-            [c.shape[-2:] for c in cls_scores], dtype=cls_scores[0].dtype,
-            device=cls_scores[0].device)
+        priors = self.distill_priors([c.shape[-2:] for c in outs[0]], outs[0][0])
         targets = DistillTargets.from_images(records, [len(p) for p in priors])
         inputs = DistillInputs(
-            outs, teacher.head_outs, x, teacher.feats, targets, priors,
-            [s[0] for s in self.prior_generator.strides], self.num_base_priors,
-            self.num_classes, self.decode_distill_boxes,
+            outs, teacher.head_outs, x, teacher.feats, targets, priors, self._strides(),
+            self.num_base_priors, self.num_classes, self.decode_distill_boxes,
             [get_box_tensor(g.bboxes) for g in batch_gt_instances])
         return {name: term(inputs) for name, term in self.distill_terms.items()}
 
+    def _strides(self) -> List[int]:
+        return [s[0] if isinstance(s, (tuple, list)) else s for s in self.prior_generator.strides]
+
+    def distill_priors(self, featmap_sizes: list, like: Tensor) -> List[Tensor]:
+        """(P_l, 4) prior boxes per level. Point heads (FCOS) get a square of
+        ``point_prior_scale`` strides around each point, as LD presets one anchor per location
+        of anchor-free heads (only the imitation regions and box decoding use it)."""
+        priors = self.prior_generator.grid_priors(featmap_sizes, dtype=like.dtype,
+                                                  device=like.device)
+        if priors[0].size(-1) == 4:
+            return priors
+        return [torch.cat([p[:, :2] - self.point_prior_scale * s / 2,
+                           p[:, :2] + self.point_prior_scale * s / 2], dim=1)
+                for p, s in zip(priors, self._strides())]
+
     def decode_distill_boxes(self, priors: Tensor, bbox_pred: Tensor, stride: int) -> Tensor:
-        """Decode (P, K) box predictions at (P, 4) priors; heads with another coder override."""
+        """Boxes of (P, K) box predictions at (P, 4) priors of one level: the head's
+        ``decode_bbox_pred(priors, bbox_pred, stride)`` when it has one (distribution heads),
+        else its bbox coder."""
+        decode = getattr(self, 'decode_bbox_pred', None)
+        if decode is not None:
+            return decode(priors, bbox_pred, stride)
         return self.bbox_coder.decode(priors, bbox_pred)
 
     # -------------------------------------------------------------- assignment recording hook
-    def _get_targets_single(self, flat_anchors: Tensor, valid_flags: Tensor, *args, **kwargs):
+    def loss_by_feat(self, cls_scores: List[Tensor], *args, **kwargs) -> dict:
+        """The base head's losses; remembers the number of priors of each level."""
+        self._num_level_priors = [c.shape[-2] * c.shape[-1] * self.num_base_priors
+                                  for c in cls_scores]
+        return super().loss_by_feat(cls_scores, *args, **kwargs)
+
+    def _get_targets_single(self, *args, **kwargs):
         """Run the base head's target computation and record its assignment."""
-        if self._assign_records is None:
-            return super()._get_targets_single(flat_anchors, valid_flags, *args, **kwargs)
-        recorder = _AssignRecorder(self.assigner)
+        assigner = getattr(self, 'assigner', None)
+        needs_levels = getattr(assigner, 'needs_num_level_priors', False)
+        if self._assign_records is None and not needs_levels:
+            return super()._get_targets_single(*args, **kwargs)
+        arguments = self._bound_arguments(*args, **kwargs)
+        if assigner is None:  # point head: the labels and box targets are the assignment
+            result = super()._get_targets_single(*args, **kwargs)
+            gt_instances = arguments['gt_instances']
+            self._assign_records.append(ImageTargets.from_point_targets(
+                result[0], result[1], arguments['points'], get_box_tensor(gt_instances.bboxes),
+                gt_instances.labels, self.num_classes))
+            return result
+        img_meta = arguments['img_meta']
+        inside = anchor_inside_flags(arguments['flat_anchors'], arguments['valid_flags'],
+                                     img_meta['img_shape'][:2], self.train_cfg['allowed_border'])
+        level_counts = None
+        if needs_levels:
+            level_counts = [int(f.sum()) for f in inside.split(self._num_level_priors)]
+        recorder = _AssignRecorder(assigner, level_counts)
         self.assigner = recorder
         try:
-            result = super()._get_targets_single(flat_anchors, valid_flags, *args, **kwargs)
+            result = super()._get_targets_single(*args, **kwargs)
         finally:
-            self.assigner = recorder.assigner
-        img_meta = self._bound_argument('img_meta', flat_anchors, valid_flags, *args, **kwargs)
-        inside = anchor_inside_flags(flat_anchors, valid_flags, img_meta['img_shape'][:2],
-                                     self.train_cfg['allowed_border'])
-        self._assign_records.append(
-            ImageTargets.from_assign_result(recorder.result, inside, self.num_classes))
+            self.assigner = assigner
+        if self._assign_records is not None:
+            self._assign_records.append(
+                ImageTargets.from_assign_result(recorder.result, inside, self.num_classes))
         return result
 
-    def _bound_argument(self, name: str, *args, **kwargs):
-        """``name`` as passed to the base head's ``_get_targets_single`` (signatures differ)."""
+    def _bound_arguments(self, *args, **kwargs) -> dict:
+        """Arguments by name as passed to the base head's ``_get_targets_single``."""
         signature = _TARGETS_SIGNATURES.get(type(self))
         if signature is None:
             signature = inspect.signature(super()._get_targets_single)
             _TARGETS_SIGNATURES[type(self)] = signature
-        return signature.bind(*args, **kwargs).arguments[name]
+        return signature.bind(*args, **kwargs).arguments
