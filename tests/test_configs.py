@@ -19,7 +19,7 @@ CONFIG_DIR = REPO_ROOT / 'configs'
 METAFILES = sorted(CONFIG_DIR.glob('*/metafile.yml'))
 # Folders of benchmark-row configs: metafile entry, paper schedule (configs/mini, the CPU
 # demo, is only loaded and built here).
-BENCHMARK_DIRS = ('gfl', 'ld', 'bckd', 'rm_pfi', 'feature_imitation')
+BENCHMARK_DIRS = ('gfl', 'atss', 'fcos', 'retinanet', 'ld', 'bckd', 'rm_pfi', 'feature_imitation')
 
 
 def benchmark_configs():
@@ -133,7 +133,11 @@ def test_metafile_entry_describes_its_config(entry):
     assert terms == set(meta['Distillation Terms'])
     needs_vlr = any(t is not None and t.get('region') == 'vlr'
                     for t in model['bbox_head']['distill_terms'].values())
-    assert (model['train_cfg']['assigner']['type'] == 'VLRATSSAssigner') == needs_vlr
+    assigner = ((model.get('train_cfg') or {}).get('assigner') or {}).get('type')
+    if 'FCOS' in model['bbox_head']['type']:  # FCOS's VLR needs no assigner
+        assert assigner is None
+    else:
+        assert (assigner in ('VLRATSSAssigner', 'VLRMaxIoUAssigner')) == needs_vlr
 
 
 # ----------------------------------------------------------- one training step at toy size
@@ -189,6 +193,9 @@ FAMILIES = [
     'feature_imitation/fi-gibox_r50-gflv1-r101_fpn_1x_coco.py',  # imitation baselines
     'feature_imitation/ld-gibox_r50-gflv1-r101_fpn_1x_coco.py',  # LD + GI
     'mini/rm-pfi_gfl_r34_r18w16_synthetic.py',           # mini, adaptation layer 64 -> 128
+    'ld/ld_r50-atss-dist-r101_fpn_1x_coco.py',           # distribution ATSS, VLR assigner
+    'ld/ld_r50-retinanet-dist-r101_fpn_1x_coco.py',      # distribution RetinaNet, max-IoU VLR
+    'ld/ld_r50-fcos-dist-r101_fpn_gn-head-center-normbbox-centeronreg-giou_1x_coco.py',  # FCOS
 ]
 
 

@@ -1,7 +1,9 @@
-"""The demo: synthetic data -> GFL teacher -> plain student and LD student -> COCO mAP.
+"""The demo: synthetic data -> teacher -> plain student and distilled students -> COCO mAP.
 
-    python tools/run_demo.py [--teacher-iters 1500] [--student-iters 1500] [--work-dir work_dirs/demo]
-                             [--methods ld bckd rm-pfi fi-gibox]
+    python tools/run_demo.py [--family gfl|atss|retinanet|fcos] [--methods ld bckd rm-pfi fi-gibox]
+                             [--teacher-iters 1500] [--student-iters 1500] [--work-dir work_dirs/demo]
+
+GFL (default) supports every method; the distribution ATSS / RetinaNet / FCOS families run LD.
 
 Each stage is skipped when its result already exists in the work dir (delete it to redo).
 """
@@ -22,15 +24,24 @@ import ld_plugin  # noqa: E402,F401
 from ld_plugin.datasets.synthetic import generate_dataset  # noqa: E402
 from ld_plugin.utils.schedule import set_max_iters  # noqa: E402
 
-TEACHER = 'configs/mini/gfl_r34_fpn128_synthetic.py'
-STUDENT = 'configs/mini/gfl_r18w16_fpn64_synthetic.py'
-#: distilled students, all from the same teacher checkpoint
-METHODS = {
-    'ld': 'configs/mini/ld_gfl_r34_r18w16_synthetic.py',
-    'bckd': 'configs/mini/bckd_gfl_r34_r18w16_synthetic.py',
-    'rm-pfi': 'configs/mini/rm-pfi_gfl_r34_r18w16_synthetic.py',
-    'fi-gibox': 'configs/mini/fi-gibox_gfl_r34_r18w16_synthetic.py',
+#: per detector family: teacher, plain student and the distilled students (same teacher)
+FAMILIES = {
+    'gfl': dict(
+        teacher='configs/mini/gfl_r34_fpn128_synthetic.py',
+        student='configs/mini/gfl_r18w16_fpn64_synthetic.py',
+        methods={
+            'ld': 'configs/mini/ld_gfl_r34_r18w16_synthetic.py',
+            'bckd': 'configs/mini/bckd_gfl_r34_r18w16_synthetic.py',
+            'rm-pfi': 'configs/mini/rm-pfi_gfl_r34_r18w16_synthetic.py',
+            'fi-gibox': 'configs/mini/fi-gibox_gfl_r34_r18w16_synthetic.py',
+        }),
+    **{family: dict(
+        teacher=f'configs/mini/{family}-dist_r34_fpn128_synthetic.py',
+        student=f'configs/mini/{family}-dist_r18w16_fpn64_synthetic.py',
+        methods={'ld': f'configs/mini/ld_{family}-dist_r34_r18w16_synthetic.py'})
+       for family in ('atss', 'retinanet', 'fcos')},
 }
+METHODS = sorted({m for f in FAMILIES.values() for m in f['methods']})
 METRICS = ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/bbox_mAP_75')
 
 
@@ -43,9 +54,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num-train', type=int, default=1500)
     parser.add_argument('--num-val', type=int, default=200)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--methods', nargs='+', default=['ld'], choices=sorted(METHODS),
+    parser.add_argument('--family', default='gfl', choices=sorted(FAMILIES),
+                        help='detector family (default: gfl)')
+    parser.add_argument('--methods', nargs='+', default=['ld'], choices=METHODS,
                         help='distilled students to train (default: ld)')
-    return parser.parse_args()
+    args = parser.parse_args()
+    unsupported = sorted(set(args.methods) - set(FAMILIES[args.family]['methods']))
+    if unsupported:
+        parser.error(f'--family {args.family} has no mini config for {unsupported}; choose from '
+                     f"{sorted(FAMILIES[args.family]['methods'])}")
+    return args
 
 
 def prepare_config(name: str, config: str, iters: int, args, **overrides):
@@ -93,11 +111,14 @@ def main() -> None:
     args = parse_args()
     generate_dataset(args.data_root, num_train=args.num_train, num_val=args.num_val,
                      seed=args.seed)
-    teacher = train_and_test('teacher_gfl_r34', TEACHER, args.teacher_iters, args)
-    student = train_and_test('student_gfl_r18w16', STUDENT, args.student_iters, args)
+    family, configs = args.family, FAMILIES[args.family]
+    teacher = train_and_test(f'teacher_{family}_r34', configs['teacher'], args.teacher_iters, args)
+    student = train_and_test(f'student_{family}_r18w16', configs['student'], args.student_iters,
+                             args)
     distilled = [
-        train_and_test(f'{method.replace("-", "_")}_student_gfl_r18w16', METHODS[method],
-                       args.student_iters, args, **{'model.teacher_ckpt': teacher['checkpoint']})
+        train_and_test(f'{method.replace("-", "_")}_student_{family}_r18w16',
+                       configs['methods'][method], args.student_iters, args,
+                       **{'model.teacher_ckpt': teacher['checkpoint']})
         for method in args.methods
     ]
     print('\n| model | COCO mAP | AP50 | AP75 | train time (s) |')

@@ -2,7 +2,6 @@
 # convs, trained from scratch. Also the plain-student baseline of the mini benchmark.
 _base_ = './_base_/gfl_synthetic.py'
 model = dict(
-    backbone=dict(
-        depth=18, base_channels=16, frozen_stages=-1, norm_eval=False, init_cfg=None),
-    neck=dict(in_channels=[16, 32, 64, 128], out_channels=64),
+    backbone={{_base_.student_backbone}},
+    neck={{_base_.student_neck}},
     bbox_head=dict(num_classes=6, in_channels=64, feat_channels=64, stacked_convs=2))

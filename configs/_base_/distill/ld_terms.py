@@ -38,3 +38,33 @@ ld_vlr_per_image = dict(
 # ATSS positives + VLR weights (gamma = 0.25, true DIoU; diou_mode='official' reproduces the
 # official code's IoF-based DIoU exactly).
 vlr_assigner = dict(type='VLRATSSAssigner', topk=9, gamma=0.25)
+
+# LD on the distribution ATSS / RetinaNet / FCOS heads (official LDATSSHead, LDRetinaHead,
+# LDFCOSHead; reference/ld.md 2.4 and 3.1). Main LD and Main KD as above except RetinaNet
+# (LD lambda 5, KD T = 8). The VLR LD is the Main LD loss times a head-specific factor over
+# the head's VLR, divided by 4: ATSS 0.15 (VLRATSSAssigner), RetinaNet 0.03 (VLRMaxIoUAssigner,
+# positives removed), FCOS 0.25 (points inside a GT that are not positive, weighted by the
+# student's score).
+ld_vlr_atss = dict(
+    pred='bbox_dist', region='vlr', weight='region', avg_factor=4.0,
+    loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25 * 0.15, T=10))
+ld_main_retina = dict(
+    pred='bbox_dist', region='main', weight='student_score', avg_factor=4.0,
+    loss=dict(type='LocalizationDistillationLoss', loss_weight=5.0, T=10))
+ld_vlr_retina = dict(
+    pred='bbox_dist', region='vlr', weight='region', avg_factor=4.0,
+    loss=dict(type='LocalizationDistillationLoss', loss_weight=5.0 * 0.03, T=10))
+kd_main_retina = dict(
+    pred='cls', region='main', weight='region', avg_factor='level_count',
+    loss=dict(type='ClassificationKDLoss', loss_weight=10, T=8))
+ld_vlr_fcos = dict(
+    pred='bbox_dist', region='vlr', weight='student_score', avg_factor=4.0,
+    loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25 * 0.25, T=10))
+ld_atss_recipe = dict(loss_ld=ld_main, loss_vlr_ld=ld_vlr_atss, loss_kd=kd_main)
+ld_retina_recipe = dict(loss_ld=ld_main_retina, loss_vlr_ld=ld_vlr_retina, loss_kd=kd_main_retina)
+ld_fcos_recipe = dict(loss_ld=ld_main, loss_vlr_ld=ld_vlr_fcos, loss_kd=kd_main)
+
+# RetinaNet's max-IoU positives (mmdet's RetinaNet settings) + the VLR with positives removed.
+vlr_max_iou_assigner = dict(
+    type='VLRMaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4, min_pos_iou=0,
+    ignore_iof_thr=-1, topk=9, gamma=0.25)

@@ -9,6 +9,13 @@ metainfo = dict(
     classes=('filled_circle', 'filled_square', 'filled_triangle', 'outlined_circle',
              'outlined_square', 'cross'))
 backend_args = None
+# Teacher (ResNet-34, FPN 128) and student (ResNet-18 at 1/4 width, FPN 64) of every mini
+# family, trained from scratch: configs/mini/*_r34_fpn128_* and *_r18w16_fpn64_* use these.
+teacher_backbone = dict(depth=34, frozen_stages=-1, norm_eval=False, init_cfg=None)
+teacher_neck = dict(in_channels=[64, 128, 256, 512], out_channels=128)
+student_backbone = dict(
+    depth=18, base_channels=16, frozen_stages=-1, norm_eval=False, init_cfg=None)
+student_neck = dict(in_channels=[16, 32, 64, 128], out_channels=64)
 img_scale = (192, 192)
 
 train_pipeline = [

@@ -187,7 +187,7 @@ class DistillHeadMixin:
         if self._assign_records is None and not needs_levels:
             return super()._get_targets_single(*args, **kwargs)
         arguments = self._bound_arguments(*args, **kwargs)
-        if assigner is None:  # point head: the labels and box targets are the assignment
+        if 'points' in arguments:  # point head: its labels and box targets are the assignment
             result = super()._get_targets_single(*args, **kwargs)
             gt_instances = arguments['gt_instances']
             self._assign_records.append(ImageTargets.from_point_targets(
