@@ -1,9 +1,11 @@
-"""BCKD, IoU-LD, RM, PFI and feature-imitation terms on GFL, ATSS and RetinaNet student heads."""
+"""BCKD, IoU-LD, RM, PFI and feature-imitation terms on GFL, ATSS and RetinaNet student heads,
+plain and general-distribution (ATSS, RetinaNet, FCOS)."""
 import copy
 
 import pytest
 import torch
 import torch.nn.functional as F
+from mmdet.models.dense_heads.gfl_head import Integral
 from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_overlaps
 from mmdet.testing import demo_mm_inputs
@@ -44,10 +46,21 @@ HEADS = {
                                  target_stds=[0.1, 0.1, 0.2, 0.2]),
                  loss_bbox=dict(type='GIoULoss', loss_weight=2.0)),
     'retina': dict(type='DistillRetinaHead', anchor_generator=RETINA_ANCHORS),
+    'atss_dist': dict(type='DistillATSSDistributionHead', reg_max=8, norm_cfg=NORM,
+                      anchor_generator=ANCHORS, loss_bbox=dict(type='GIoULoss', loss_weight=2.0)),
+    'retina_dist': dict(type='DistillRetinaDistributionHead', reg_max=8,
+                        anchor_generator=RETINA_ANCHORS,
+                        loss_bbox=dict(type='GIoULoss', loss_weight=2.0)),
+    'fcos_dist': dict(type='DistillFCOSDistributionHead', reg_max=8, norm_cfg=NORM,
+                      strides=[8, 16, 32], regress_ranges=((-1, 16), (16, 32), (32, 1e8)),
+                      norm_on_bbox=True, centerness_on_reg=True, center_sampling=True,
+                      loss_bbox=dict(type='GIoULoss', loss_weight=1.0)),
 }
+ALL_HEADS = list(HEADS)
 ASSIGNERS = {'gfl': dict(type='ATSSAssigner', topk=9), 'atss': dict(type='ATSSAssigner', topk=9),
              'retina': dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4,
                             min_pos_iou=0, ignore_iof_thr=-1)}
+ASSIGNERS.update(atss_dist=ASSIGNERS['atss'], retina_dist=ASSIGNERS['retina'], fcos_dist=None)
 
 
 def build_head(kind, terms=None, seed=0):
@@ -81,7 +94,7 @@ def teacher_of(head, feats, seed=1):
     return TeacherOutputs(t_feats, outs)
 
 
-@pytest.mark.parametrize('kind', ['gfl', 'atss', 'retina'])
+@pytest.mark.parametrize('kind', ALL_HEADS)
 def test_every_term_runs_and_reaches_only_the_student(kind):
     head = build_head(kind)
     feats, samples = batch()
@@ -98,7 +111,7 @@ def test_every_term_runs_and_reaches_only_the_student(kind):
     assert all(f.grad is not None and f.grad.abs().sum() > 0 for f in feats)
 
 
-@pytest.mark.parametrize('kind', ['gfl', 'atss', 'retina'])
+@pytest.mark.parametrize('kind', ALL_HEADS)
 def test_zero_when_student_is_teacher(kind):
     head = build_head(kind)
     feats, samples = batch(seed=2)
@@ -127,7 +140,7 @@ def flat(maps, a):
                       for m in maps], dim=1)
 
 
-@pytest.mark.parametrize('kind', ['gfl', 'atss'])
+@pytest.mark.parametrize('kind', ['gfl', 'atss', 'atss_dist'])
 def test_bckd_terms_equal_the_formula(kind):
     terms = {k: TERMS[k] for k in ('loss_bckd_cls', 'loss_bckd_box')}
     head, samples, teacher, losses, outs, sizes, metas, anchors, valid = \
@@ -151,6 +164,11 @@ def test_bckd_terms_equal_the_formula(kind):
             centres = head.anchor_center(priors) / strides[:, None]
             sb = head.bbox_coder.decode(centres, head.integral(s_box[n]))
             tb = head.bbox_coder.decode(centres, head.integral(t_box[n]))
+        elif kind == 'atss_dist':  # anchor centre ± stride · integral, in pixels
+            centres = (priors[:, :2] + priors[:, 2:]) / 2
+            sd, td = (Integral(8)(b[n]) * strides[:, None] for b in (s_box, t_box))
+            sb = torch.cat([centres - sd[:, :2], centres + sd[:, 2:]], dim=1)
+            tb = torch.cat([centres - td[:, :2], centres + td[:, 2:]], dim=1)
         else:
             sb, tb = head.bbox_coder.decode(priors, s_box[n]), head.bbox_coder.decode(priors, t_box[n])
         w = (pt[n] - ps[n]).abs().max(dim=-1)[0]

@@ -98,3 +98,29 @@ def test_other_methods_train_from_the_teacher_and_evaluate(config, synthetic_roo
     assert all(f'train/{t}' in logged for t in terms), sorted(logged)
     metrics = runner.test()
     assert 0.0 <= metrics['coco/bbox_mAP'] <= 1.0
+
+
+@pytest.mark.parametrize('family', ['atss', 'retinanet', 'fcos'])
+def test_distribution_family_trains_as_teacher_and_as_ld_student(family, synthetic_root,
+                                                                 tmp_path):
+    """The mini distribution teacher trains and is saved; its LD student (full recipe with the
+    family's VLR) trains from that checkpoint, logs every term, and its checkpoint loads into
+    the plain distribution student for evaluation."""
+    teacher_dir, student_dir = str(tmp_path / 'teacher'), str(tmp_path / 'student')
+    Runner.from_cfg(configure(f'mini/{family}-dist_r34_fpn128_synthetic.py', synthetic_root,
+                              teacher_dir, 2)).train()
+    cfg = configure(f'mini/ld_{family}-dist_r34_r18w16_synthetic.py', synthetic_root,
+                    student_dir, 2)
+    cfg.model.teacher_ckpt = osp.join(teacher_dir, 'iter_2.pth')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    logged = runner.message_hub.log_scalars
+    assert {'train/loss_ld', 'train/loss_vlr_ld', 'train/loss_kd'} <= set(logged), sorted(logged)
+    assert all(torch.isfinite(torch.tensor(logged[f'train/{k}'].current()))
+               for k in ('loss_ld', 'loss_vlr_ld', 'loss_kd'))
+
+    plain = configure(f'mini/{family}-dist_r18w16_fpn64_synthetic.py', synthetic_root,
+                      str(tmp_path / 'plain'), 2)
+    plain.load_from = osp.join(student_dir, 'iter_2.pth')
+    metrics = Runner.from_cfg(plain).test()
+    assert 0.0 <= metrics['coco/bbox_mAP'] <= 1.0
