@@ -2,18 +2,22 @@
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO_ROOT
 from ld_plugin.datasets.synthetic import generate_dataset
 
 
-def test_plot_regions_writes_png(tmp_path):
+@pytest.mark.parametrize('config', ['ld_gfl_r34_r18w16_synthetic.py',
+                                    'ld_retinanet-dist_r34_r18w16_synthetic.py'])
+def test_plot_regions_writes_png(config, tmp_path):
     data = tmp_path / 'data'
     generate_dataset(str(data), num_train=1, num_val=2, img_size=96, seed=4,
                      progress=lambda *a, **k: None)
     out = tmp_path / 'regions.png'
     proc = subprocess.run(
         [sys.executable, str(REPO_ROOT / 'tools/analysis/plot_regions.py'),
-         str(REPO_ROOT / 'configs/mini/ld_gfl_r34_r18w16_synthetic.py'),
+         str(REPO_ROOT / 'configs/mini' / config),
          str(data / 'val' / '000000.png'), '--ann',
          str(data / 'annotations' / 'instances_val.json'), '--out', str(out)],
         capture_output=True, text=True, timeout=300)
@@ -32,6 +36,14 @@ def test_plot_regions_rejects_config_without_vlr(tmp_path):
          str(data / 'annotations' / 'instances_val.json'), '--out', str(tmp_path / 'x.png')],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and 'VLRATSSAssigner' in proc.stderr
+
+
+def test_run_demo_rejects_a_method_the_family_lacks():
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / 'tools/run_demo.py'), '--family', 'fcos',
+         '--methods', 'ld', 'bckd'], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "--family fcos has no mini config for ['bckd']; choose from ['ld']" in proc.stderr
 
 
 def test_loss_values_prints_every_term():

@@ -3,8 +3,9 @@
     python tools/analysis/plot_regions.py CONFIG IMAGE --ann ANNOTATIONS.json [--out regions.png]
 
 The regions depend only on the student head's priors and ``train_cfg.assigner`` (a
-``VLRATSSAssigner``), not on weights, so no checkpoint is needed. One panel per FPN level shows
-each prior centre: green = Main region (ATSS positive), red with opacity = VLR weight (IoU).
+``VLRATSSAssigner``, or ``VLRMaxIoUAssigner`` for RetinaNet), not on weights, so no checkpoint
+is needed. One panel per FPN level shows each prior centre: green = Main region (positive), red
+with opacity = VLR weight (IoU); several anchors per location share a centre.
 """
 import argparse
 import json
@@ -42,16 +43,26 @@ def load_gt(ann_file: str, image: str):
 def compute_regions(cfg: Config, height: int, width: int, gt_bboxes: torch.Tensor):
     head_cfg = cfg.model.bbox_head
     prior_generator = TASK_UTILS.build(head_cfg.anchor_generator)
-    assigner = TASK_UTILS.build(cfg.model.train_cfg.assigner)
+    assigner_cfg = (cfg.model.get('train_cfg') or {}).get('assigner')
+    if assigner_cfg is None or 'anchor_generator' not in head_cfg:
+        raise SystemExit(f'{head_cfg.type} assigns without an assigner and anchors (FCOS: its '
+                         'VLR is every point inside a GT box that is not positive); use an '
+                         'anchor-based config with a VLR assigner')
+    assigner = TASK_UTILS.build(assigner_cfg)
     if not getattr(assigner, 'provides_vlr_weights', False):
         raise SystemExit(f'{type(assigner).__name__} gives no VLR; use a config with '
-                         "train_cfg.assigner=dict(type='VLRATSSAssigner')")
+                         "train_cfg.assigner=dict(type='VLRATSSAssigner') (or "
+                         "'VLRMaxIoUAssigner' for RetinaNet)")
     strides = [s[0] for s in prior_generator.strides]
     sizes = [(int(np.ceil(height / s)), int(np.ceil(width / s))) for s in strides]
     priors = prior_generator.grid_priors(sizes, device='cpu')
     gts = InstanceData(bboxes=gt_bboxes, labels=torch.zeros(len(gt_bboxes), dtype=torch.long))
-    result = assigner.assign(InstanceData(priors=torch.cat(priors)),
-                             [len(p) for p in priors], gts)
+    levels = [len(p) for p in priors]
+    if getattr(assigner, 'needs_num_level_priors', False):  # VLRMaxIoUAssigner
+        result = assigner.assign(InstanceData(priors=torch.cat(priors)), gts,
+                                 num_level_priors=levels)
+    else:
+        result = assigner.assign(InstanceData(priors=torch.cat(priors)), levels, gts)
     pos = (result.gt_inds > 0).float()
     vlr = result.get_extra_property('vlr_weights')
     return strides, priors, pos.split([len(p) for p in priors]), vlr.split(
