@@ -11,37 +11,30 @@ base head's own losses (GIoU on decoded boxes, its classification loss, its cent
 its own post-processing then run unchanged on the decoded distances. LD compares the logits
 z of a teacher and a student with the same ``reg_max``.
 """
-from typing import List, Sequence, Tuple
+from typing import Tuple
 
 import torch
-import torch.nn as nn
 from mmdet.structures.bbox import distance2bbox
 from torch import Tensor
 
 from ..task_modules.coders import PriorCenterDistanceCoder, prior_centers
+from .distribution_regression import DistributionRegressionMixin, expected_values
 
 
 def edge_expectations(logits: Tensor, reg_max: int) -> Tensor:
-    """Σ_i i·softmax(z)_i over ``reg_max + 1`` bins.
+    """Σ_i i·softmax(z)_i over ``reg_max + 1`` bins, for every edge of every prior.
 
     Args:
-        logits: (N, A·4·(n+1), H, W) maps (bins contiguous per edge, edges per prior) or
-            (P, 4·(n+1)) rows.
+        logits: (N, A·4·(n+1), H, W) maps or (P, A·4·(n+1)) rows.
 
     Returns:
-        (N, A·4, H, W) or (P, 4) expected distances in bins.
+        (N, A·4, H, W) or (P, A·4) expected distances in bins.
     """
-    bins = reg_max + 1
-    if logits.dim() == 2:
-        probs = logits.reshape(logits.shape[0], -1, bins).softmax(-1)
-        return probs @ torch.arange(bins, dtype=probs.dtype, device=probs.device)
-    n, c, h, w = logits.shape
-    probs = logits.reshape(n, c // bins, bins, h, w).softmax(2)
-    support = torch.arange(bins, dtype=probs.dtype, device=probs.device).view(1, 1, -1, 1, 1)
-    return (probs * support).sum(2)
+    support = torch.arange(reg_max + 1, dtype=logits.dtype, device=logits.device)
+    return expected_values(logits, support.expand(4, -1))
 
 
-class EdgeDistributionMixin:
+class EdgeDistributionMixin(DistributionRegressionMixin):
     """Turns an mmdet dense head into a general-distribution head; put it before the head.
 
     Args:
@@ -51,14 +44,11 @@ class EdgeDistributionMixin:
     loss expects distances in strides (``loss_in_strides``) or in pixels.
     """
 
-    reg_conv_name: str = ''
+    num_values = 4
     #: coders whose ``decode(priors, distances)`` is "prior centre ± distances"
     distance_coders: Tuple[type, ...] = (PriorCenterDistanceCoder, )
 
-    def __init__(self, *args, reg_max: int = 16, **kwargs) -> None:
-        if not isinstance(reg_max, int) or reg_max < 1:
-            raise ValueError(f'reg_max must be a positive int (bins per edge - 1), got {reg_max!r}')
-        self.reg_max = reg_max
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         head = type(self).__name__
         if not isinstance(self.bbox_coder, self.distance_coders):
@@ -72,46 +62,17 @@ class EdgeDistributionMixin:
                 f'{head} trains its box loss on decoded boxes (GIoU, as the LD paper); set '
                 "reg_decoded_bbox=True and loss_bbox=dict(type='GIoULoss', loss_weight=2.0)")
 
-    def _init_layers(self) -> None:
-        """The base head's layers, with 4·(n+1) regression outputs per prior."""
-        super()._init_layers()
-        conv = getattr(self, self.reg_conv_name)
-        setattr(self, self.reg_conv_name, nn.Conv2d(
-            conv.in_channels, self.num_base_priors * 4 * (self.reg_max + 1), conv.kernel_size,
-            stride=conv.stride, padding=conv.padding))
-
-    # ------------------------------------------------------------------------- decoding
-    def _level_strides(self) -> List[int]:
-        return [s[0] if isinstance(s, (tuple, list)) else s for s in self.prior_generator.strides]
-
-    def edge_distances(self, bbox_preds: Sequence[Tensor], in_strides: bool) -> List[Tensor]:
-        """Per level, (N, A·4, H, W) expected distances, in strides or in pixels."""
-        distances = []
-        for logits, stride in zip(bbox_preds, self._level_strides()):
-            d = edge_expectations(logits, self.reg_max)
-            distances.append(d if in_strides else d * stride)
-        return distances
-
-    def decode_bbox_pred(self, priors: Tensor, bbox_pred: Tensor, stride: int) -> Tensor:
-        """(P, 4) boxes in pixels from (P, 4·(n+1)) logit rows at the priors (boxes or points)."""
-        return distance2bbox(prior_centers(priors),
-                             edge_expectations(bbox_pred, self.reg_max) * stride)
-
     @property
     def loss_in_strides(self) -> bool:
         """Whether the base head's loss expects distances in strides (FCOS's norm_on_bbox)."""
         return False
 
-    # --------------------------------------------------------- base losses and prediction
-    def loss_by_feat(self, cls_scores: List[Tensor], bbox_preds: List[Tensor], *args,
-                     **kwargs) -> dict:
-        """The base head's losses on the decoded distances (gradients reach the logits)."""
-        return super().loss_by_feat(cls_scores, self.edge_distances(bbox_preds, self.loss_in_strides),
-                                    *args, **kwargs)
+    def value_support(self, stride: int, for_loss: bool) -> Tensor:
+        """Bin i is worth i strides: in strides for a ``loss_in_strides`` loss, else pixels."""
+        bins = torch.arange(self.reg_max + 1, dtype=torch.float)
+        return (bins if for_loss and self.loss_in_strides else bins * stride).expand(4, -1)
 
-    def predict_by_feat(self, cls_scores: List[Tensor], bbox_preds: List[Tensor], *args,
-                        **kwargs):
-        """The base head's post-processing on distances in pixels."""
-        return super().predict_by_feat(cls_scores, self.edge_distances(bbox_preds, False),
-                                       *args, **kwargs)
-
+    def decode_bbox_pred(self, priors: Tensor, bbox_pred: Tensor, stride: int) -> Tensor:
+        """(P, 4) boxes in pixels from (P, 4·(n+1)) logit rows at the priors (boxes or points)."""
+        return distance2bbox(prior_centers(priors),
+                             edge_expectations(bbox_pred, self.reg_max) * stride)
