@@ -246,3 +246,78 @@ def test_cli_runs_without_mmdet(tmp_path):
     res = subprocess.run([sys.executable, '-c', probe], capture_output=True,
                          text=True, cwd=REPO_ROOT)
     assert res.returncode == 0, res.stderr
+
+
+# ------------------------------------------------------------------------ DOTA (rotated)
+def _point_in_polygon(px, py, poly, tol=0.02):
+    """Points (px, py) inside the convex polygon (x1, y1, ..., x4, y4) of either winding, up
+    to ``tol`` pixels (the corners are written with 2 decimals)."""
+    xs, ys = poly[0::2], poly[1::2]
+    dists = []
+    for k in range(4):
+        ax, ay, bx, by = xs[k], ys[k], xs[(k + 1) % 4], ys[(k + 1) % 4]
+        length = np.hypot(bx - ax, by - ay)
+        dists.append(((bx - ax) * (py - ay) - (by - ay) * (px - ax)) / length)
+    dists = np.stack(dists)
+    return (dists >= -tol).all(0) | (dists <= tol).all(0)
+
+
+def _polygon_area(poly):
+    xs, ys = np.array(poly[0::2]), np.array(poly[1::2])
+    return 0.5 * abs(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1)))
+
+
+@pytest.mark.parametrize('cls', range(5))
+def test_oriented_box_is_tight_on_plain_background(cls):
+    """Every drawn pixel lies in the oriented box, and the box is far smaller than the
+    axis-aligned box of a rotated elongated shape would be."""
+    for seed in range(10):
+        img, anns = syn.render_rotated_image(np.random.default_rng([seed, cls]), 96,
+                                             classes=[cls], clutter=False, noise=False)
+        assert len(anns) == 1 and anns[0][1] == cls
+        poly = anns[0][0]
+        rows, cols = np.nonzero(np.any(img != _mode_colour(img), axis=-1))
+        corners = [(c + dx, r + dy) for dx in (0, 1) for dy in (0, 1)
+                   for r, c in zip(rows, cols)]
+        px, py = np.array([p[0] for p in corners]), np.array([p[1] for p in corners])
+        inside = _point_in_polygon(px, py, poly)
+        assert inside.all(), seed  # every corner of every drawn pixel
+        pixel_area = len(rows)
+        area = _polygon_area(poly)
+        # tight: a filled rectangle nearly fills its box, any shape at least ~40 %
+        assert pixel_area <= area * 1.05 and pixel_area >= 0.25 * area, (pixel_area, area)
+
+
+def test_dota_dataset_files(tmp_path):
+    out = tmp_path / 'dota'
+    summary = _gen(out, fmt='dota', num_train=6, num_val=3, img_size=96)
+    assert set(summary['per_class']['train']) == set(syn.ROTATED_CLASSES)
+    for split, count in (('train', 6), ('val', 3)):
+        images = sorted((out / split / 'images').glob('*.png'))
+        labels = sorted((out / split / 'labelTxt').glob('*.txt'))
+        assert [p.stem for p in images] == [p.stem for p in labels] == \
+            [f'{i:06d}' for i in range(count)]
+        total = 0
+        for label in labels:
+            for line in label.read_text().splitlines():
+                fields = line.split()
+                assert len(fields) == 10 and fields[8] in syn.ROTATED_CLASSES and fields[9] == '0'
+                [float(x) for x in fields[:8]]
+                total += 1
+        assert total == summary['num_objects'][split] > 0
+    meta = json.loads((out / 'meta.json').read_text())
+    assert meta['format'] == 'dota' and meta['classes'] == list(syn.ROTATED_CLASSES)
+    # same parameters, other format: regenerated, not skipped
+    assert not _gen(out, num_train=6, num_val=3, img_size=96)['skipped']
+    assert (out / 'annotations' / 'instances_val.json').is_file()
+
+
+def test_dota_format_is_deterministic_and_rejects_unknown_formats(tmp_path):
+    a, b = tmp_path / 'a', tmp_path / 'b'
+    _gen(a, fmt='dota', num_train=3, num_val=2)
+    _gen(b, fmt='dota', num_train=3, num_val=2)
+    for split in ('train', 'val'):
+        for label in (a / split / 'labelTxt').glob('*.txt'):
+            assert label.read_bytes() == (b / split / 'labelTxt' / label.name).read_bytes()
+    with pytest.raises(ValueError, match="fmt must be one of \\['coco', 'dota'\\], got 'voc'"):
+        _gen(tmp_path / 'c', fmt='voc')

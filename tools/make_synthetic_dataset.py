@@ -1,9 +1,10 @@
 #!/usr/bin/env python
-"""Generate the deterministic synthetic COCO-format shapes dataset.
+"""Generate the deterministic synthetic shapes dataset (COCO, or DOTA with rotated shapes).
 
-Example (from the repository root)::
+Examples (from the repository root)::
 
     python tools/make_synthetic_dataset.py --out data/synthetic
+    python tools/make_synthetic_dataset.py --format dota --out data/synthetic_dota
 
 Needs only numpy and Pillow: ``ld_plugin/datasets/synthetic.py`` is loaded
 directly from its file, so neither ``ld_plugin`` nor torch/mmdet is imported.
@@ -35,9 +36,13 @@ def _load_synthetic():
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Generate the synthetic shapes detection dataset '
-        '(COCO json + PNG images).')
-    parser.add_argument('--out', default='data/synthetic',
-                        help='output folder (default: %(default)s)')
+        '(COCO json or DOTA labelTxt + PNG images).')
+    parser.add_argument('--format', default='coco', choices=('coco', 'dota'),
+                        help='coco: axis-aligned shapes, COCO json; dota: rotated shapes, '
+                        'DOTA labelTxt (default: %(default)s)')
+    parser.add_argument('--out', default=None,
+                        help='output folder (default: data/synthetic, or '
+                        'data/synthetic_dota with --format dota)')
     parser.add_argument('--num-train', type=int, default=1500,
                         help='training images (default: %(default)s)')
     parser.add_argument('--num-val', type=int, default=200,
@@ -75,8 +80,10 @@ def main(argv=None) -> int:
         print(f'error: {err}', file=sys.stderr)
         return 2
     try:
-        summary = synthetic.generate_dataset(args.out, force=args.force,
-                                             progress=log, **params)
+        out = args.out or ('data/synthetic_dota' if args.format == 'dota'
+                           else 'data/synthetic')
+        summary = synthetic.generate_dataset(out, force=args.force, progress=log,
+                                             fmt=args.format, **params)
     except FileExistsError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
