@@ -146,19 +146,21 @@ class DistillHeadMixin:
         inputs = DistillInputs(
             outs, teacher.head_outs, x, teacher.feats, targets, priors, self._strides(),
             self.num_base_priors, self.num_classes, self.decode_distill_boxes,
-            [get_box_tensor(g.bboxes) for g in batch_gt_instances])
+            [get_box_tensor(g.bboxes) for g in batch_gt_instances],
+            getattr(self, 'num_values', 4))
         return {name: term(inputs) for name, term in self.distill_terms.items()}
 
     def _strides(self) -> List[int]:
         return [s[0] if isinstance(s, (tuple, list)) else s for s in self.prior_generator.strides]
 
     def distill_priors(self, featmap_sizes: list, like: Tensor) -> List[Tensor]:
-        """(P_l, 4) prior boxes per level. Point heads (FCOS) get a square of
-        ``point_prior_scale`` strides around each point, as LD presets one anchor per location
-        of anchor-free heads (only the imitation regions and box decoding use it)."""
-        priors = self.prior_generator.grid_priors(featmap_sizes, dtype=like.dtype,
-                                                  device=like.device)
-        if priors[0].size(-1) == 4:
+        """(P_l, 4) prior boxes per level, or (P_l, 5) rotated anchors. Point heads (FCOS) get
+        a square of ``point_prior_scale`` strides around each point, as LD presets one anchor
+        per location of anchor-free heads (only the imitation regions and box decoding use
+        it)."""
+        priors = [get_box_tensor(p) for p in self.prior_generator.grid_priors(
+            featmap_sizes, dtype=like.dtype, device=like.device)]
+        if priors[0].size(-1) != 2:  # boxes (4) or rotated boxes (5)
             return priors
         return [torch.cat([p[:, :2] - self.point_prior_scale * s / 2,
                            p[:, :2] + self.point_prior_scale * s / 2], dim=1)

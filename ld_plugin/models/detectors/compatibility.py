@@ -69,6 +69,10 @@ def check_teacher_student(teacher_head: nn.Module, student_head: nn.Module,
         else:
             compare('reg_max (bins per edge - 1)', t_max, s_max,
                     'train the teacher and the student with the same reg_max')
+            compare('distribution supports (value of each bin)',
+                    getattr(teacher_head, 'distribution_supports', None),
+                    getattr(student_head, 'distribution_supports', None),
+                    'give both heads the same box_support / angle_support')
     if problems:
         raise IncompatibleTeacherError(
             f'teacher head {_describe(teacher_head)} and student head {_describe(student_head)} '

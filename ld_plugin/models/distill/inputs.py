@@ -23,19 +23,22 @@ class DistillInputs:
             predictions), one (N, A*K, H, W) tensor per level.
         student_feats / teacher_feats: FPN features, one (N, C, H, W) tensor per level.
         targets: assignment of the student head.
-        priors: one (P_l, 4) tensor of priors per level (shared by all images).
+        priors: one (P_l, 4) tensor of priors per level (shared by all images); (P_l, 5)
+            rotated boxes for rotated heads.
         strides: FPN stride per level.
         num_base_priors: priors per location A.
         decode: ``decode(priors (P, 4), bbox_pred (P, K), stride) -> boxes (P, 4)``, the student
             head's decoder (boxes in any frame shared by teacher and student).
-        gt_bboxes: GT boxes of each image (G_i, 4).
+        gt_bboxes: GT boxes of each image (G_i, 4), or (G_i, 5) rotated.
+        distributions_per_prior: distributions in a prior's ``bbox_dist`` row (4 edges, or the
+            5 rotated deltas).
     """
 
     def __init__(self, student_outs: tuple, teacher_outs: tuple, student_feats: Sequence[Tensor],
                  teacher_feats: Sequence[Tensor], targets: DistillTargets, priors: List[Tensor],
                  strides: List[int], num_base_priors: int, num_classes: int,
                  decode: Callable[[Tensor, Tensor, int], Tensor],
-                 gt_bboxes: List[Tensor]) -> None:
+                 gt_bboxes: List[Tensor], distributions_per_prior: int = 4) -> None:
         self.raw = {'student': student_outs, 'teacher': teacher_outs}
         self.feats = {'student': list(student_feats), 'teacher': list(teacher_feats)}
         self.targets = targets
@@ -45,6 +48,7 @@ class DistillInputs:
         self.num_classes = num_classes
         self.decode = decode
         self.gt_bboxes = gt_bboxes
+        self.distributions_per_prior = distributions_per_prior
         self.num_images = student_outs[0][0].shape[0]
         self._cache: Dict[Tuple[str, str], List[Tensor]] = {}
         self._num_pos: Optional[float] = None
@@ -68,7 +72,8 @@ class DistillInputs:
             boxes = []
             for level, pred in enumerate(self.preds(who, 'bbox_dist')):
                 n, p, k = pred.shape
-                priors = self.priors[level][None].expand(n, -1, -1).reshape(-1, 4)
+                priors = self.priors[level][None].expand(n, -1, -1)
+                priors = priors.reshape(n * p, self.priors[level].shape[-1])
                 decoded = self.decode(priors, pred.reshape(n * p, k), self.strides[level])
                 boxes.append(decoded.reshape(n, p, -1))
             return boxes

@@ -70,8 +70,8 @@ class PriorDistillTerm(DistillTerm):
     """A per-prior loss over one region, summed over FPN levels.
 
     Args:
-        pred: ``'bbox_dist'`` (box-edge distribution logits: 4 rows of reg_max + 1 bins per
-            prior), ``'cls'`` (class logits: 1 row of C per prior) or ``'bbox'`` (boxes decoded
+        pred: ``'bbox_dist'`` (box distribution logits: one row of reg_max + 1 bins per
+            distribution, 4 per prior, 5 for the rotated heads), ``'cls'`` (class logits: 1 row of C per prior) or ``'bbox'`` (boxes decoded
             by the student head's decoder, teacher boxes with the same decoder).
         region: ``'main'`` (assigned positives, weight 1), ``'vlr'`` (Valuable Localization
             Region, weight = IoU with its GT, from :class:`VLRATSSAssigner`), ``'all'`` (every
@@ -142,9 +142,9 @@ class PriorDistillTerm(DistillTerm):
                 w = w * (t_prob - s_prob).abs().max(dim=-1)[0]
         rows = 1
         if self.pred == 'bbox_dist':
-            rows = 4
-            s, t = s.reshape(-1, s.shape[-1] // 4), t.reshape(-1, t.shape[-1] // 4)
-            w = w[:, None].expand(-1, 4).reshape(-1)
+            rows = inputs.distributions_per_prior
+            s, t = s.reshape(-1, s.shape[-1] // rows), t.reshape(-1, t.shape[-1] // rows)
+            w = w[:, None].expand(-1, rows).reshape(-1)
         return self.loss(s, t, weight=w, avg_factor=self._normaliser(inputs, mask, rows))
 
     def _normaliser(self, inputs: DistillInputs, mask: Tensor, rows: int) -> float:

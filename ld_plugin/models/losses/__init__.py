@@ -1,5 +1,6 @@
 from .bckd_loss import (BinaryClassificationKDLoss, IoULocalizationDistillationLoss,
                         binary_kd_loss, iou_distill_loss)
+from .box_distill_loss import BoxDistillationLoss
 from .feature_imitation_loss import (FeatureImitationLoss, PredictionGuidedFeatureImitationLoss,
                                      finegrained_mask, fitnet_mask, gibox_mask)
 from .rank_mimicking_loss import RankMimickingLoss
@@ -9,6 +10,6 @@ from .softmax_kd_loss import (ClassificationKDLoss, LocalizationDistillationLoss
 __all__ = [
     'LocalizationDistillationLoss', 'ClassificationKDLoss', 'softmax_kl_div',
     'BinaryClassificationKDLoss', 'IoULocalizationDistillationLoss', 'binary_kd_loss',
-    'iou_distill_loss', 'RankMimickingLoss', 'PredictionGuidedFeatureImitationLoss',
+    'iou_distill_loss', 'BoxDistillationLoss', 'RankMimickingLoss', 'PredictionGuidedFeatureImitationLoss',
     'FeatureImitationLoss', 'fitnet_mask', 'finegrained_mask', 'gibox_mask'
 ]

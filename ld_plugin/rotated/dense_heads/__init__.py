@@ -1,3 +1,4 @@
+from .distill_rotated_heads import DistillRotatedRetinaDistributionHead
 from .rotated_retina_distribution_head import RotatedRetinaDistributionHead
 
-__all__ = ['RotatedRetinaDistributionHead']
+__all__ = ['RotatedRetinaDistributionHead', 'DistillRotatedRetinaDistributionHead']
