@@ -1,7 +1,7 @@
 # mmdet's GFL R50 config moved to the synthetic shapes dataset (COCO format, written by
 # tools/make_synthetic_dataset.py: 192x192 images, 6 classes) with a CPU-sized schedule.
 # data_root is relative to the working directory (the repository root).
-_base_ = 'mmdet::gfl/gfl_r50_fpn_1x_coco.py'
+_base_ = ['mmdet::gfl/gfl_r50_fpn_1x_coco.py', '../../_base_/cpu_schedule.py']
 custom_imports = dict(imports=['ld_plugin'], allow_failed_imports=False)
 dataset_type = 'CocoDataset'
 data_root = 'data/synthetic/'
@@ -71,21 +71,11 @@ val_evaluator = dict(
     backend_args=backend_args)
 test_evaluator = val_evaluator
 
-# CPU-sized schedule: AdamW, linear warm-up then cosine, iteration based.
-max_iters = 1500
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
-val_cfg = dict(_delete_=True, type='ValLoop')
-test_cfg = dict(_delete_=True, type='TestLoop')
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
-    clip_grad=dict(max_norm=35, norm_type=2))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
-    dict(type='CosineAnnealingLR', by_epoch=False, begin=100, end=max_iters, eta_min=2e-5),
-]
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=2))
-log_processor = dict(by_epoch=False)
+# CPU-sized schedule (configs/_base_/cpu_schedule.py).
+train_cfg = {{_base_.cpu_train_cfg}}
+val_cfg = {{_base_.cpu_val_cfg}}
+test_cfg = {{_base_.cpu_test_cfg}}
+optim_wrapper = {{_base_.cpu_optim_wrapper}}
+param_scheduler = {{_base_.cpu_param_scheduler}}
+default_hooks = {{_base_.cpu_default_hooks}}
+log_processor = {{_base_.cpu_log_processor}}
