@@ -16,7 +16,7 @@ from conftest import REPO_ROOT
 from ld_plugin.models.dense_heads import edge_expectations
 from ld_plugin.models.detectors.compatibility import IncompatibleTeacherError
 from ld_plugin.models.distill import TeacherOutputs
-from ld_plugin.models.distill.targets import ImageTargets
+from ld_plugin.models.distill.targets import ImageTargets, point_box_distances
 from ld_plugin.models.task_modules.assigners import vlr_weights
 
 CH, NUM_CLASSES, SIZE, REG_MAX = 16, 3, 64, 8
@@ -283,7 +283,8 @@ def test_fcos_point_targets_recover_each_positives_gt_and_the_inside_negatives()
     targets[0] = torch.tensor([10., 10., 30., 30.])
     targets[1] = torch.tensor([30., 30., 10., 10.])
     targets[3] = torch.tensor([5., 7., 15., 13.])
-    result = ImageTargets.from_point_targets(labels, targets, points, gts, gt_labels, NUM_CLASSES)
+    result = ImageTargets.from_point_targets(labels, targets, point_box_distances(points, gts),
+                                             gt_labels, NUM_CLASSES)
     assert result.gt_inds.tolist() == [1, 1, 0, 3, 0, 0]
     assert result.vlr_weights.tolist() == [0, 0, 0, 0, 1, 0]
     assert result.label_weights.tolist() == [1] * 6 and torch.equal(result.labels, labels)

@@ -161,3 +161,48 @@ def test_teacher_with_other_supports_or_a_plain_head_is_rejected():
     plain = tiny_retina('RotatedRetinaHead')
     with pytest.raises(IncompatibleTeacherError, match='predicts no edge distribution'):
         MODELS.build(student_config(plain))
+
+
+def tiny_fcos(head_type: str, **head) -> dict:
+    model = resolve_teacher_config(
+        'mmrotate::rotated_fcos/rotated-fcos-le90_r50_fpn_kld_1x_dota.py').to_dict()
+    model['backbone'].update(depth=18, base_channels=8, init_cfg=None, frozen_stages=-1,
+                             norm_eval=False)
+    model['neck'].update(in_channels=[8, 16, 32, 64], out_channels=16)
+    model['bbox_head'].update(
+        type=head_type, num_classes=5, in_channels=16, feat_channels=16, stacked_convs=1,
+        norm_cfg=dict(type='GN', num_groups=4, requires_grad=True), reg_max=8,
+        angle_support=(-1.5707963, 1.5707963),
+        loss_bbox=dict(type='GDLoss', loss_type='kld', fun='log1p', tau=1, loss_weight=1.0),
+        **head)
+    return model
+
+
+FCOS_TERMS = dict(
+    loss_ld=dict(pred='bbox_dist', region='main', weight='student_score', avg_factor=4.0,
+                 loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10)),
+    loss_vlr_ld=dict(pred='bbox_dist', region='vlr', weight='student_score', avg_factor=4.0,
+                     loss=dict(type='LocalizationDistillationLoss', loss_weight=0.0625, T=10)),
+    loss_kd=dict(pred='cls', region='main', weight='region', avg_factor='level_count',
+                 loss=dict(type='ClassificationKDLoss', loss_weight=10, T=2)),
+    loss_rm=dict(loss=dict(type='RankMimickingLoss', loss_weight=4.0)),
+    loss_bckd_box=TERMS['loss_bckd_box'])
+
+
+def test_rotated_fcos_student_distills_distances_and_angle_bins():
+    teacher = tiny_fcos('RotatedFCOSDistributionHead')
+    student = tiny_fcos('DistillRotatedFCOSDistributionHead',
+                        distill_terms=copy.deepcopy(FCOS_TERMS))
+    model = MODELS.build(dict(student, type='DistillSingleStageDetector',
+                              teacher_config=dict(model=teacher)))
+    model.train()
+    inputs, samples = rotated_batch()
+    losses = model.loss(inputs, samples)
+    for name in FCOS_TERMS:
+        assert torch.isfinite(losses[name]) and losses[name].item() > 0, name
+    # the angle bins are distilled too: Main LD alone reaches their logits
+    losses['loss_ld'].backward(retain_graph=True)
+    grad = model.bbox_head.conv_reg.weight.grad.reshape(5, 9, -1)
+    assert grad[4].abs().sum() > 0
+    sum(losses[name] for name in FCOS_TERMS).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())

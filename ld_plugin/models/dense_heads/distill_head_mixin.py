@@ -18,7 +18,7 @@ from torch import Tensor
 
 from ..distill import DistillTargets, TeacherOutputs, build_distill_terms
 from ..distill.inputs import DistillInputs
-from ..distill.targets import ImageTargets
+from ..distill.targets import ImageTargets, point_box_distances
 from ..distill.terms import FeatureDistillTerm
 
 
@@ -193,7 +193,8 @@ class DistillHeadMixin:
             result = super()._get_targets_single(*args, **kwargs)
             gt_instances = arguments['gt_instances']
             self._assign_records.append(ImageTargets.from_point_targets(
-                result[0], result[1], arguments['points'], get_box_tensor(gt_instances.bboxes),
+                result[0], result[1], self.point_gt_distances(arguments['points'],
+                                                              gt_instances.bboxes),
                 gt_instances.labels, self.num_classes))
             return result
         img_meta = arguments['img_meta']
@@ -212,6 +213,11 @@ class DistillHeadMixin:
             self._assign_records.append(
                 ImageTargets.from_assign_result(recorder.result, inside, self.num_classes))
         return result
+
+    def point_gt_distances(self, points: Tensor, gt_bboxes) -> Tensor:
+        """(P, G, 4) (l, t, r, b) distances from points to GTs, as the point head computes
+        its targets (rotated heads measure them in the GT's frame)."""
+        return point_box_distances(points, get_box_tensor(gt_bboxes))
 
     def _bound_arguments(self, *args, **kwargs) -> dict:
         """Arguments by name as passed to the base head's ``_get_targets_single``."""

@@ -63,41 +63,43 @@ class ImageTargets:
         return cls(labels, label_weights, gt_inds, vlr_weights)
 
     @classmethod
-    def from_point_targets(cls, labels: Tensor, bbox_targets: Tensor, points: Tensor,
-                           gt_bboxes: Tensor, gt_labels: Tensor,
-                           num_classes: int) -> 'ImageTargets':
-        """Targets of a point head (FCOS), which assigns without an assigner.
+    def from_point_targets(cls, labels: Tensor, bbox_targets: Tensor, gt_distances: Tensor,
+                           gt_labels: Tensor, num_classes: int) -> 'ImageTargets':
+        """Targets of a point head (FCOS, rotated FCOS), which assigns without an assigner.
 
         Args:
             labels: (P,) the head's labels (background = num_classes).
-            bbox_targets: (P, 4) its (l, t, r, b) targets in pixels, the GT of each positive.
-            points: (P, 2+) the points.
-            gt_bboxes / gt_labels: (G, 4) / (G,) the image's GTs.
+            bbox_targets: (P, 4) its (l, t, r, b) targets in pixels (the GT of each positive).
+            gt_distances: (P, G, 4) the (l, t, r, b) distances from every point to every GT,
+                computed as the head does (in the GT's own frame for rotated GTs).
+            gt_labels: (G,) the image's GT labels.
 
-        A positive's GT index is the GT whose box and label it regresses; the VLR is LD's FCOS
-        region: points inside a GT box that are not positive, weight 1 (no priors, no DIoU).
+        A positive's GT index is the GT whose distances and label it regresses; the VLR is LD's
+        FCOS region: points inside a GT box (all four distances > 0) that are not positive,
+        weight 1 (no priors, no DIoU).
         """
         num_points, device = labels.numel(), labels.device
         pos = (labels >= 0) & (labels < num_classes)
         gt_inds = torch.zeros(num_points, dtype=torch.long, device=device)
-        xy = points[:, :2]
         if pos.any():
-            pos_boxes = torch.cat([xy[pos] - bbox_targets[pos, :2],
-                                   xy[pos] + bbox_targets[pos, 2:]], dim=1)
-            same_box = torch.isclose(pos_boxes[:, None], gt_bboxes[None].to(pos_boxes),
-                                     rtol=1e-5, atol=1e-2).all(-1)
+            same_box = torch.isclose(gt_distances[pos], bbox_targets[pos][:, None].to(
+                gt_distances), rtol=1e-5, atol=1e-2).all(-1)
             match = same_box & (labels[pos][:, None] == gt_labels[None])
             if not match.any(dim=1).all():
                 raise RuntimeError('a positive point regresses no GT box of its label')
             gt_inds[pos] = match.int().argmax(dim=1) + 1
-        if gt_bboxes.numel():
-            gts = gt_bboxes.to(xy)
-            inside = ((xy[:, None, 0] > gts[None, :, 0]) & (xy[:, None, 0] < gts[None, :, 2])
-                      & (xy[:, None, 1] > gts[None, :, 1]) & (xy[:, None, 1] < gts[None, :, 3]))
-            vlr_weights = (inside.any(dim=1) & ~pos).float()
+        if gt_distances.numel():
+            vlr_weights = ((gt_distances > 0).all(-1).any(-1) & ~pos).float()
         else:
             vlr_weights = torch.zeros(num_points, device=device)
         return cls(labels.clone(), torch.ones(num_points, device=device), gt_inds, vlr_weights)
+
+
+def point_box_distances(points: Tensor, gt_bboxes: Tensor) -> Tensor:
+    """(P, G, 4) distances (x - x1, y - y1, x2 - x, y2 - y) from points (P, 2+) to boxes."""
+    xy = points[:, None, :2]
+    gts = gt_bboxes[None].to(points)
+    return torch.cat([xy - gts[..., :2], gts[..., 2:4] - xy], dim=-1)
 
 
 @dataclass

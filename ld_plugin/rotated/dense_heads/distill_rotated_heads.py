@@ -1,7 +1,11 @@
 """Rotated students through the same :class:`DistillHeadMixin` as the 2D heads."""
 from mmrotate.registry import MODELS
 
+from mmdet.structures.bbox import get_box_tensor
+from torch import Tensor
+
 from ld_plugin.models.dense_heads.distill_head_mixin import DistillHeadMixin
+from .rotated_fcos_distribution_head import RotatedFCOSDistributionHead, rotated_point_distances
 from .rotated_retina_distribution_head import RotatedRetinaDistributionHead
 
 
@@ -9,3 +13,23 @@ from .rotated_retina_distribution_head import RotatedRetinaDistributionHead
 class DistillRotatedRetinaDistributionHead(DistillHeadMixin, RotatedRetinaDistributionHead):
     """:class:`RotatedRetinaDistributionHead` + ``distill_terms``. Rotated-LD's region comes
     from ``train_cfg.assigner=dict(type='RotatedLDRegionAssigner', ...)`` (``region='vlr'``)."""
+
+
+@MODELS.register_module()
+class DistillRotatedFCOSDistributionHead(DistillHeadMixin, RotatedFCOSDistributionHead):
+    """:class:`RotatedFCOSDistributionHead` + ``distill_terms``. Its VLR (``region='vlr'``) is
+    FCOS's: points inside a rotated GT box that are not positive."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        bbox_terms = [n for n, t in self.distill_terms.items() if 'bbox' in t.needs]
+        if bbox_terms and self.angle_support is None:
+            raise ValueError(
+                f'{type(self).__name__}: distill terms {bbox_terms} compare decoded boxes, '
+                'but the angle is regressed outside the distributions; set angle_support '
+                '(e.g. (-1.5708, 1.5708) for le90) or drop those terms')
+
+    def point_gt_distances(self, points: Tensor, gt_bboxes) -> Tensor:
+        """Distances in each GT's frame, with the GTs regularised as the head's targets."""
+        return rotated_point_distances(points,
+                                       get_box_tensor(gt_bboxes.regularize_boxes(self.angle_version)))

@@ -19,7 +19,8 @@ from ld_plugin.models.dense_heads.distribution_regression import (DistributionRe
                                                                   expected_values)
 
 
-def _check_support(name: str, support) -> Tuple[float, float]:
+def check_support(name: str, support) -> Tuple[float, float]:
+    """(low, high) of a distribution's bins, validated."""
     if (not isinstance(support, (tuple, list)) or len(support) != 2
             or not float(support[0]) < float(support[1])):
         raise ValueError(f'{name} must be (low, high) with low < high, got {support!r}')
@@ -42,8 +43,8 @@ class RotatedRetinaDistributionHead(DistributionRegressionMixin, RotatedRetinaHe
 
     def __init__(self, *args, reg_max: int = 8, box_support=(-2.0, 2.0),
                  angle_support=(-5.0, 2.0), **kwargs) -> None:
-        self.box_support = _check_support('box_support', box_support)
-        self.angle_support = _check_support('angle_support', angle_support)
+        self.box_support = check_support('box_support', box_support)
+        self.angle_support = check_support('angle_support', angle_support)
         super().__init__(*args, reg_max=reg_max, **kwargs)
         if getattr(self.bbox_coder, 'encode_size', None) != 5:
             raise ValueError(
