@@ -4,8 +4,5 @@ _base_ = './rotated-retinanet-dist-hbox-oc_r18_fpn_gwd_1x_dota.py'
 model = dict(
     backbone=dict(
         depth=34, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet34')))
-train_cfg = dict(max_epochs=24)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1.0 / 3, by_epoch=False, begin=0, end=500),
-    dict(type='MultiStepLR', begin=0, end=24, by_epoch=True, milestones=[16, 22], gamma=0.1)
-]
+train_cfg = {{_base_.dota_2x_train_cfg}}
+param_scheduler = {{_base_.dota_2x_param_scheduler}}
