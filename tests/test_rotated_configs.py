@@ -30,7 +30,8 @@ BENCHMARK = [p for p in CONFIGS if p.parent == ROTATED_DIR]
 
 @pytest.fixture(autouse=True)
 def rotated_scope():
-    yield DefaultScope.get_instance('ld_plugin_rotated_config_tests', scope_name='mmrotate')
+    with DefaultScope.overwrite_default_scope('mmrotate'):  # restored afterwards
+        yield
 
 
 def config_id(path: Path) -> str:

@@ -14,7 +14,8 @@ pytest.importorskip('mmrotate')
 def rotated_scope():
     import mmrotate.datasets  # noqa: F401  (registers DOTADataset and its transforms)
     from mmengine.registry import DefaultScope
-    yield DefaultScope.get_instance('ld_plugin_rotated_tests', scope_name='mmrotate')
+    with DefaultScope.overwrite_default_scope('mmrotate'):  # restored afterwards
+        yield
 
 
 PIPELINE = [

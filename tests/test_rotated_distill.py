@@ -22,7 +22,8 @@ SIZE = 128
 
 @pytest.fixture(autouse=True)
 def rotated_scope():
-    yield DefaultScope.get_instance('ld_plugin_rotated_distill_tests', scope_name='mmrotate')
+    with DefaultScope.overwrite_default_scope('mmrotate'):  # restored afterwards
+        yield
 
 
 def test_ld_region_is_the_iou_band_of_the_horizontal_proxies():

@@ -40,7 +40,8 @@ HEAD = dict(
 
 @pytest.fixture(autouse=True)
 def rotated_scope():
-    yield DefaultScope.get_instance('ld_plugin_rotated_head_tests', scope_name='mmrotate')
+    with DefaultScope.overwrite_default_scope('mmrotate'):  # restored afterwards
+        yield
 
 
 def build(plain: bool = False, **overrides):
