@@ -149,15 +149,19 @@ def configure(config: str, data_root: str, work_dir: str, iters: int, train_spli
 
 
 @pytest.mark.slow
-def test_synthetic_rotated_teacher_then_ld_student_evaluate(tmp_path):
+@pytest.mark.parametrize('teacher, student', [
+    ('rotated-retinanet-dist-kld_r34_fpn128_synthetic-dota.py',
+     'rld_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py'),
+    ('rotated-fcos-dist_r34_fpn128_synthetic-dota.py',
+     'ld_rotated-fcos-dist_r34_r18w16_synthetic-dota.py'),
+], ids=['retinanet', 'fcos'])
+def test_synthetic_rotated_teacher_then_ld_student_evaluate(teacher, student, tmp_path):
     root = str(tmp_path / 'dota') + '/'
     generate_dataset(root, num_train=8, num_val=4, img_size=96, seed=2, fmt='dota',
                      progress=None)
     teacher_dir = str(tmp_path / 'teacher')
-    Runner.from_cfg(configure('mini/rotated-retinanet-dist-kld_r34_fpn128_synthetic-dota.py',
-                              root, teacher_dir, 2)).train()
-    cfg = configure('mini/rld_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py', root,
-                    str(tmp_path / 'student'), 2)
+    Runner.from_cfg(configure(f'mini/{teacher}', root, teacher_dir, 2)).train()
+    cfg = configure(f'mini/{student}', root, str(tmp_path / 'student'), 2)
     cfg.model.teacher_ckpt = osp.join(teacher_dir, 'iter_2.pth')
     runner = Runner.from_cfg(cfg)
     runner.train()
