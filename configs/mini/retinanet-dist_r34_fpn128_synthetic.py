@@ -1,6 +1,8 @@
 # RetinaNet with general-distribution regression (RetinaDistributionHead, reg_max 16, GIoU 2.0
 # on decoded boxes): the synthetic RetinaNet teacher (ResNet-34, FPN 128, 4 head convs),
-# mmdet's RetinaNet anchors, assigner and test settings otherwise.
+# mmdet's RetinaNet anchors, assigner and test settings otherwise, except GroupNorm in the
+# head convs: trained from scratch with this CPU schedule, mmdet's norm-free RetinaNet head
+# stalled (loss_cls flat at 0.70 from iteration 300, 0.0 AP after 1500 iterations, measured).
 _base_ = './_base_/gfl_synthetic.py'
 model = dict(
     backbone={{_base_.teacher_backbone}},
@@ -12,6 +14,7 @@ model = dict(
         in_channels=128,
         feat_channels=128,
         stacked_convs=4,
+        norm_cfg=dict(type='GN', num_groups=32, requires_grad=True),
         reg_max=16,
         anchor_generator=dict(
             type='AnchorGenerator', octave_base_scale=4, scales_per_octave=3,
