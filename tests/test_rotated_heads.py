@@ -14,6 +14,7 @@ from mmrotate.registry import MODELS  # noqa: E402
 from mmrotate.structures.bbox import RotatedBoxes  # noqa: E402
 
 from ld_plugin.models.dense_heads import expected_values  # noqa: E402
+from test_distribution_heads import records_of  # noqa: E402
 
 CH, NUM_CLASSES, SIZE, REG_MAX = 16, 3, 64, 8
 STRIDES = [8, 16, 32]
@@ -221,22 +222,11 @@ def test_rotated_fcos_student_records_its_targets_and_rejects_box_terms_without_
     torch.manual_seed(3)
     feats = tuple(torch.randn(2, CH, SIZE // s, SIZE // s) for s in STRIDES)
     samples = gt_samples()
-    captured = {}
-    original = head.loss_distill
-
-    def capture(x, outs, teacher, records, gts):
-        captured['records'] = records
-        return original(x, outs, teacher, records, gts)
-
-    head.loss_distill = capture
-    from ld_plugin.models.distill import TeacherOutputs
-    with torch.no_grad():
-        outs = head(feats)
-    head.loss(feats, samples, teacher=TeacherOutputs(feats, outs))
+    records, _ = records_of(head, feats, samples)
     points = head.prior_generator.grid_priors([f.shape[-2:] for f in feats], device='cpu')
     labels, bbox_targets, _ = head.get_targets(points, [s.gt_instances for s in samples])
     all_points = torch.cat(points)
-    for i, (record, sample) in enumerate(zip(captured['records'], samples)):
+    for i, (record, sample) in enumerate(zip(records, samples)):
         image_labels = torch.cat([l.reshape(2, -1)[i] for l in labels])
         image_targets = torch.cat([t.reshape(2, -1, 4)[i] * s for t, s in zip(bbox_targets,
                                                                               STRIDES)])

@@ -266,6 +266,24 @@ def add_noise(rng: np.random.Generator, img: np.ndarray) -> None:
     img += rng.normal(0.0, sigma, size=img.shape).astype(np.float32)
 
 
+def _render(rng: np.random.Generator, img_size: int, min_objects: int, max_objects: int,
+            clutter: bool, noise: bool, classes: Optional[Sequence[int]],
+            class_names: Sequence[str], draw_params: ShapeParams, mask_fn: ShapeMask,
+            elongated_blobs: bool) -> Tuple[np.ndarray, List[PlacedObject]]:
+    """Background, objects of a shape family, noise -> (uint8 image, placed objects)."""
+    n = int(img_size)
+    img = _background(rng, n, clutter, elongated_blobs=elongated_blobs)
+    if not img.flags.writeable:
+        img = img.copy()
+    if classes is None:
+        count = int(rng.integers(min_objects, max_objects + 1))
+        classes = [int(c) for c in rng.integers(0, len(class_names), size=count)]
+    placed = place_objects(rng, img, classes, class_names, draw_params, mask_fn)
+    if noise:
+        add_noise(rng, img)
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8), placed
+
+
 def render_image(
     rng: np.random.Generator,
     img_size: int,
@@ -300,17 +318,8 @@ def render_image(
         drawn shape clipped to the image (pixel ``(x, y)`` is its top-left
         pixel; it covers ``w`` x ``h`` pixels).
     """
-    n = int(img_size)
-    img = _background(rng, n, clutter)
-    if not img.flags.writeable:
-        img = img.copy()
-    if classes is None:
-        count = int(rng.integers(min_objects, max_objects + 1))
-        classes = [int(c) for c in rng.integers(0, len(CLASSES), size=count)]
-    placed = place_objects(rng, img, classes, CLASSES, _shape_params, _shape_mask_2d)
-    if noise:
-        add_noise(rng, img)
-    out = np.clip(np.rint(img), 0, 255).astype(np.uint8)
+    out, placed = _render(rng, img_size, min_objects, max_objects, clutter, noise, classes,
+                          CLASSES, _shape_params, _shape_mask_2d, elongated_blobs=True)
     anns = [(obj.box, obj.cls) for obj in placed]
     if return_masks:
         return out, anns, [obj.mask for obj in placed]
@@ -382,17 +391,8 @@ def render_rotated_image(rng: np.random.Generator, img_size: int, min_objects: i
                          ) -> Tuple[np.ndarray, List[RotatedAnnotation]]:
     """Render one image of rotated elongated shapes (see :func:`render_image` for the
     arguments); annotations are ``(polygon, class_index)`` with the oriented box's corners."""
-    n = int(img_size)
-    img = _background(rng, n, clutter, elongated_blobs=False)
-    if not img.flags.writeable:
-        img = img.copy()
-    if classes is None:
-        count = int(rng.integers(min_objects, max_objects + 1))
-        classes = [int(c) for c in rng.integers(0, len(ROTATED_CLASSES), size=count)]
-    placed = place_objects(rng, img, classes, ROTATED_CLASSES, _rotated_params, _rotated_mask)
-    if noise:
-        add_noise(rng, img)
-    out = np.clip(np.rint(img), 0, 255).astype(np.uint8)
+    out, placed = _render(rng, img_size, min_objects, max_objects, clutter, noise, classes,
+                          ROTATED_CLASSES, _rotated_params, _rotated_mask, elongated_blobs=False)
     return out, [(oriented_box(obj), obj.cls) for obj in placed]
 
 
