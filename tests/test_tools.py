@@ -1,4 +1,5 @@
 """Command-line tools run end to end on tiny inputs."""
+import importlib.util
 import subprocess
 import sys
 
@@ -56,3 +57,33 @@ def test_loss_values_prints_every_term():
                   if line.startswith('  loss_'))
     assert set(values) == {'loss_cls', 'loss_bbox', 'loss_dfl', 'loss_bckd_cls', 'loss_bckd_box'}
     assert all(float(v) >= 0 for v in values.values())
+
+
+def _load_run_demo():
+    spec = importlib.util.spec_from_file_location('run_demo', REPO_ROOT / 'tools/run_demo.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('family', ['gfl', 'rotated-retinanet', 'rotated-fcos'])
+def test_run_demo_points_every_stage_at_its_data_format(family, monkeypatch, tmp_path):
+    run_demo = _load_run_demo()
+    monkeypatch.setattr(sys, 'argv', ['run_demo.py', '--family', family,
+                                      '--work-dir', str(tmp_path)])
+    args = run_demo.parse_args()
+    rotated = family.startswith('rotated')
+    assert args.data_root == ('data/synthetic_dota' if rotated else 'data/synthetic')
+    configs = run_demo.FAMILIES[family]
+    for name, config in [('teacher', configs['teacher']), ('student', configs['student']),
+                         *configs['methods'].items()]:
+        cfg, _ = run_demo.prepare_config(name, config, 10, args)
+        assert cfg.train_cfg.max_iters == 10 and cfg.work_dir == str(tmp_path / name)
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            assert cfg[loader].dataset.data_root == args.data_root + '/'
+        evaluators = cfg.test_evaluator if rotated else [cfg.test_evaluator]
+        prefixes = {e.get('prefix', 'dota' if rotated else 'coco') for e in evaluators}
+        reported = {key.split('/')[0] for _, key in run_demo.METRICS[args.data_format]}
+        assert reported <= prefixes, (config, prefixes)
+        if not rotated:
+            assert cfg.test_evaluator.ann_file == 'data/synthetic/annotations/instances_val.json'

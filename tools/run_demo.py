@@ -1,9 +1,13 @@
-"""The demo: synthetic data -> teacher -> plain student and distilled students -> COCO mAP.
+"""The demo: synthetic data -> teacher -> plain student and distilled students -> mAP.
 
-    python tools/run_demo.py [--family gfl|atss|retinanet|fcos] [--methods ld bckd rm-pfi fi-gibox]
+    python tools/run_demo.py [--family gfl|atss|retinanet|fcos|rotated-retinanet|rotated-fcos]
+                             [--methods ld bckd rm-pfi fi-gibox]
                              [--teacher-iters 1500] [--student-iters 1500] [--work-dir work_dirs/demo]
 
-GFL (default) supports every method; the distribution ATSS / RetinaNet / FCOS families run LD.
+GFL (default) supports every method; the distribution ATSS / RetinaNet / FCOS families run LD
+(COCO mAP on the axis-aligned synthetic data). The rotated families (MMRotate) run on the
+DOTA-format synthetic data and report the DOTA mAP (IoU 0.5) and its COCO-style mean over IoU
+0.5:0.95: rotated RetinaNet with rotated LD (``ld``) and BCKD, rotated FCOS with LD.
 
 Each stage is skipped when its result already exists in the work dir (delete it to redo).
 """
@@ -40,9 +44,29 @@ FAMILIES = {
         student=f'configs/mini/{family}-dist_r18w16_fpn64_synthetic.py',
         methods={'ld': f'configs/mini/ld_{family}-dist_r34_r18w16_synthetic.py'})
        for family in ('atss', 'retinanet', 'fcos')},
+    'rotated-retinanet': dict(
+        teacher='configs/rotated/mini/rotated-retinanet-dist-kld_r34_fpn128_synthetic-dota.py',
+        student='configs/rotated/mini/rotated-retinanet-dist-kld_r18w16_fpn64_synthetic-dota.py',
+        methods={
+            'ld': 'configs/rotated/mini/rld_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py',
+            'bckd': 'configs/rotated/mini/bckd_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py',
+        },
+        data_format='dota'),
+    'rotated-fcos': dict(
+        teacher='configs/rotated/mini/rotated-fcos-dist_r34_fpn128_synthetic-dota.py',
+        student='configs/rotated/mini/rotated-fcos-dist_r18w16_fpn64_synthetic-dota.py',
+        methods={'ld': 'configs/rotated/mini/ld_rotated-fcos-dist_r34_r18w16_synthetic-dota.py'},
+        data_format='dota'),
 }
 METHODS = sorted({m for f in FAMILIES.values() for m in f['methods']})
-METRICS = ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/bbox_mAP_75')
+#: metrics reported per data format: (column title, metric key) for mAP, AP50, AP75
+METRICS = {
+    'coco': (('COCO mAP', 'coco/bbox_mAP'), ('AP50', 'coco/bbox_mAP_50'),
+             ('AP75', 'coco/bbox_mAP_75')),
+    'dota': (('DOTA mAP (IoU 0.5)', 'dota/mAP'), ('mAP 0.5:0.95', 'dota_coco/mAP'),
+             ('AP75', 'dota_coco/AP75')),
+}
+DEFAULT_DATA_ROOTS = {'coco': 'data/synthetic', 'dota': 'data/synthetic_dota'}
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,7 +74,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--teacher-iters', type=int, default=1500)
     parser.add_argument('--student-iters', type=int, default=1500)
     parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--data-root', default='data/synthetic')
+    parser.add_argument('--data-root', default=None,
+                        help='synthetic data folder (default: data/synthetic, or '
+                        'data/synthetic_dota for the rotated families)')
     parser.add_argument('--num-train', type=int, default=1500)
     parser.add_argument('--num-val', type=int, default=200)
     parser.add_argument('--seed', type=int, default=0)
@@ -63,6 +89,9 @@ def parse_args() -> argparse.Namespace:
     if unsupported:
         parser.error(f'--family {args.family} has no mini config for {unsupported}; choose from '
                      f"{sorted(FAMILIES[args.family]['methods'])}")
+    args.data_format = FAMILIES[args.family].get('data_format', 'coco')
+    if args.data_root is None:
+        args.data_root = DEFAULT_DATA_ROOTS[args.data_format]
     return args
 
 
@@ -73,7 +102,8 @@ def prepare_config(name: str, config: str, iters: int, args, **overrides):
     data_root = args.data_root.rstrip('/') + '/'
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
-    cfg.test_evaluator.ann_file = data_root + 'annotations/instances_val.json'
+    if args.data_format == 'coco':
+        cfg.test_evaluator.ann_file = data_root + 'annotations/instances_val.json'
     cfg.val_evaluator = cfg.test_evaluator
     cfg.work_dir = osp.join(args.work_dir, name)
     cfg.randomness = dict(seed=args.seed)
@@ -101,7 +131,7 @@ def train_and_test(name: str, config: str, iters: int, args, **overrides) -> dic
     result = dict(name=name, config=config, iters=iters, config_hash=config_hash,
                   train_seconds=round(train_s, 1),
                   checkpoint=osp.join(work_dir, f'iter_{iters}.pth'),
-                  **{k: float(metrics[k]) for k in METRICS})
+                  **{key: float(metrics[key]) for _, key in METRICS[args.data_format]})
     with open(result_file, 'w') as f:
         json.dump(result, f, indent=2)
     return result
@@ -110,8 +140,8 @@ def train_and_test(name: str, config: str, iters: int, args, **overrides) -> dic
 def main() -> None:
     args = parse_args()
     generate_dataset(args.data_root, num_train=args.num_train, num_val=args.num_val,
-                     seed=args.seed)
-    family, configs = args.family, FAMILIES[args.family]
+                     seed=args.seed, fmt=args.data_format)
+    family, configs = args.family.replace('-', '_'), FAMILIES[args.family]
     teacher = train_and_test(f'teacher_{family}_r34', configs['teacher'], args.teacher_iters, args)
     student = train_and_test(f'student_{family}_r18w16', configs['student'], args.student_iters,
                              args)
@@ -121,16 +151,18 @@ def main() -> None:
                        **{'model.teacher_ckpt': teacher['checkpoint']})
         for method in args.methods
     ]
-    print('\n| model | COCO mAP | AP50 | AP75 | train time (s) |')
-    print('|---|---|---|---|---|')
+    metrics = METRICS[args.data_format]
+    print('\n| model | ' + ' | '.join(title for title, _ in metrics) + ' | train time (s) |')
+    print('|---' * (len(metrics) + 2) + '|')
     for row in (teacher, student, *distilled):
-        print(f"| {row['name']} | {row['coco/bbox_mAP']:.3f} | {row['coco/bbox_mAP_50']:.3f} | "
-              f"{row['coco/bbox_mAP_75']:.3f} | {row['train_seconds']:.0f} |")
-    gap = teacher['coco/bbox_mAP'] - student['coco/bbox_mAP']
+        print(f"| {row['name']} | " + ' | '.join(f'{row[key]:.3f}' for _, key in metrics) +
+              f" | {row['train_seconds']:.0f} |")
+    main_title, main_key = metrics[0]
+    gap = teacher[main_key] - student[main_key]
     for method, row in zip(args.methods, distilled):
-        gain = row['coco/bbox_mAP'] - student['coco/bbox_mAP']
-        print(f'[demo] {method} gain over the plain student: {gain * 100:+.1f} AP '
-              f'(teacher-student gap {gap * 100:.1f} AP)')
+        gain = row[main_key] - student[main_key]
+        print(f'[demo] {method} gain over the plain student: {gain * 100:+.1f} {main_title} '
+              f'(teacher-student gap {gap * 100:.1f})')
 
 
 if __name__ == '__main__':
