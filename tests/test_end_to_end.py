@@ -1,5 +1,7 @@
 """A real run: tiny teacher -> save -> LD student from that checkpoint -> save, resume, evaluate."""
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -124,3 +126,38 @@ def test_distribution_family_trains_as_teacher_and_as_ld_student(family, synthet
     plain.load_from = osp.join(student_dir, 'iter_2.pth')
     metrics = Runner.from_cfg(plain).test()
     assert 0.0 <= metrics['coco/bbox_mAP'] <= 1.0
+
+
+def test_gather_results_reads_a_synthetic_run_beside_its_metafile(synthetic_root, tmp_path):
+    work_dir = str(tmp_path / 'run')
+    cfg = configure('mini/gfl_r18w16_fpn64_synthetic.py', synthetic_root, work_dir, 2)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    measured = runner.test()
+    metafile = tmp_path / 'metafile.yml'
+    metafile.write_text(
+        'Models:\n  - Name: mini\n    Config: configs/mini/gfl_r18w16_fpn64_synthetic.py\n'
+        '    Results:\n      - Task: Object Detection\n        Dataset: synthetic\n'
+        '        Metrics:\n          box AP: 40.0\n          AP50: 55.5\n')
+    out = tmp_path / 'table.md'
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / 'tools/gather_results.py'), work_dir,
+         'configs/ld/ld_r50-gflv1-r101_fpn_1x_coco.py', '--work-dir-root', str(tmp_path),
+         '--metafile', str(metafile), str(REPO_ROOT / 'configs/ld/metafile.yml'),
+         '--out', str(out)], capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = out.read_text().splitlines()
+    sizes = [k for k in ('s', 'm', 'l') if measured[f'coco/bbox_mAP_{k}'] >= 0]  # -1: no GT
+    assert lines[0] == ('| config | box AP | AP50 | AP75 | ' +
+                        ''.join(f'AP{k} | ' for k in sizes)).rstrip()
+    ap, ap50 = 100 * measured['coco/bbox_mAP'], 100 * measured['coco/bbox_mAP_50']
+
+    assert lines[2] == (
+        f'| gfl_r18w16_fpn64_synthetic | {ap:.1f} ({40.0:.1f}, {ap - 40.0:+.1f}) | '
+        f'{ap50:.1f} ({55.5:.1f}, {ap50 - 55.5:+.1f}) | ' +
+        ' | '.join(f"{100 * measured[f'coco/bbox_mAP_{k}']:.1f}" for k in ('75', *sizes)) +
+        ' |')
+    # a config never trained under --work-dir-root: paper numbers, marked as not run
+    assert lines[3] == ('| ld_r50-gflv1-r101_fpn_1x_coco | not run (42.1) | not run (60.3) | '
+                        'not run (45.6) |' + ' — |' * len(sizes))
+    assert 'no evaluation found for ld_r50-gflv1-r101_fpn_1x_coco' in proc.stderr
