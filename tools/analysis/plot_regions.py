@@ -8,7 +8,6 @@ is needed. One panel per FPN level shows each prior centre: green = Main region 
 with opacity = VLR weight (IoU); several anchors per location share a centre.
 """
 import argparse
-import json
 import os.path as osp
 import sys
 
@@ -24,20 +23,8 @@ from PIL import Image  # noqa: E402
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import ld_plugin  # noqa: E402,F401
+from ld_plugin.analysis.inference import load_coco_boxes  # noqa: E402
 from mmdet.registry import MODELS, TASK_UTILS  # noqa: E402
-
-
-def load_gt(ann_file: str, image: str):
-    """Boxes (x1, y1, x2, y2) of the COCO image whose file name matches ``image``."""
-    with open(ann_file) as f:
-        coco = json.load(f)
-    name = osp.basename(image)
-    img = next((i for i in coco['images'] if osp.basename(i['file_name']) == name), None)
-    if img is None:
-        raise SystemExit(f'image {name!r} is not listed in {ann_file}')
-    boxes = [a['bbox'] for a in coco['annotations'] if a['image_id'] == img['id']]
-    xyxy = [[x, y, x + w, y + h] for x, y, w, h in boxes]
-    return torch.tensor(xyxy, dtype=torch.float32).reshape(-1, 4)
 
 
 def compute_regions(cfg: Config, height: int, width: int, gt_bboxes: torch.Tensor):
@@ -79,7 +66,10 @@ def main() -> None:
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)
     image = np.asarray(Image.open(args.image).convert('RGB'))
-    gt = load_gt(args.ann, args.image)
+    try:
+        gt = load_coco_boxes(args.ann, args.image)
+    except ValueError as error:
+        raise SystemExit(str(error))
     strides, priors, pos, vlr = compute_regions(cfg, image.shape[0], image.shape[1], gt)
     levels = min(args.levels, len(strides))
     fig, axes = plt.subplots(1, levels, figsize=(4 * levels, 4.3))

@@ -58,4 +58,13 @@ optim_wrapper = {{_base_.cpu_optim_wrapper}}
 param_scheduler = {{_base_.cpu_param_scheduler}}
 default_hooks = {{_base_.cpu_default_hooks}}
 log_processor = {{_base_.cpu_log_processor}}
-model = dict(bbox_head=dict(num_classes=5))
+# Rotated RetinaNet head for the small objects here (long side 9 to 84 px, short side 4 to
+# 34 px, 5th-95th percentiles) trained from scratch: anchors of 16 px at stride 8 (octave base
+# scale 2 instead of DOTA's 4) and GroupNorm in the head convs. With DOTA's settings the R-34
+# teacher diverged within 200 iterations (loss_cls 0.9 -> 44, grad norm 2600, measured), as
+# the norm-free 2D RetinaNet head stalled on the axis-aligned synthetic data.
+model = dict(
+    bbox_head=dict(
+        num_classes=5,
+        norm_cfg=dict(type='GN', num_groups=32, requires_grad=True),
+        anchor_generator=dict(octave_base_scale=2)))

@@ -1,0 +1,305 @@
+"""Speed of distillation, as ratios measured in one run (CPU here, GPU when there is one).
+
+    python tools/benchmark/speed.py [--size 800 1333] [--batch 2] [--reps 3] [--device cpu]
+                                    [--out docs/benchmarks/speed.md]
+
+1. Training step of the GFL R-50 student with the R-101 teacher (COCO configs, random
+   weights, random images and boxes): (a) the plain student step, (b) the teacher forward
+   alone, (c) the distillation step of each method; reports (c) / ((a) + (b)), whose excess
+   over 1 is what the distillation terms and the VLR assignment cost (target <= 1.05).
+2. The Main LD loss of ``DistillGFLHead`` against mmdet's ``LDHead`` on identical inputs:
+   same loss value, time ratio of ``loss`` forward + backward.
+3. ``VLRATSSAssigner`` against mmdet's ``ATSSAssigner`` on the priors of one image, with 10 and
+   100 ground-truth boxes.
+Times are medians over ``--reps`` runs after one warm-up run.
+"""
+import argparse
+import os.path as osp
+import platform
+import statistics
+import sys
+import time
+from typing import Callable, Dict, List
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+import torch  # noqa: E402
+from mmdet.registry import MODELS, TASK_UTILS  # noqa: E402
+from mmdet.structures import DetDataSample  # noqa: E402
+from mmdet.utils import register_all_modules  # noqa: E402
+from mmengine.config import Config, ConfigDict  # noqa: E402
+from mmengine.hub import get_config  # noqa: E402
+from mmengine.structures import InstanceData  # noqa: E402
+
+import ld_plugin  # noqa: E402,F401
+from ld_plugin.models.distill import TeacherOutputs  # noqa: E402
+
+KD_TERMS = Config.fromfile(osp.join(ROOT, 'configs/_base_/distill/kd_terms.py'))
+LD_TERMS = Config.fromfile(osp.join(ROOT, 'configs/_base_/distill/ld_terms.py'))
+STUDENT = 'mmdet::gfl/gfl_r50_fpn_1x_coco.py'
+#: method -> (config, distill_terms override or None)
+METHODS = {
+    'LD (full recipe)': ('configs/ld/ld_r50-gflv1-r101_fpn_1x_coco.py', None),
+    'BCKD': ('configs/bckd/bckd_r50-gflv1-r101_fpn_1x_coco.py', None),
+    'RM + PFI': ('configs/ld/ld_r50-gflv1-r101_fpn_1x_coco.py',
+                 dict(loss_rm=KD_TERMS.rank_mimicking, loss_pfi=KD_TERMS.pfi)),
+    'feature imitation (GI box)': (
+        'configs/feature_imitation/fi-gibox_r50-gflv1-r101_fpn_1x_coco.py', None),
+}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--size', type=int, nargs=2, default=(800, 1333), metavar=('H', 'W'),
+                        help='input size (default: 800 1333, COCO)')
+    parser.add_argument('--batch', type=int, default=2, help='images per step (default: 2)')
+    parser.add_argument('--gts', type=int, default=10, help='GT boxes per image (default: 10)')
+    parser.add_argument('--reps', type=int, default=3, help='timed runs per item (default: 3)')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS),
+                        metavar='METHOD', help=f'methods to time (default: all: {list(METHODS)})')
+    parser.add_argument('--skip', nargs='+', default=[], choices=['steps', 'ld-head', 'assigner'],
+                        help='parts to leave out')
+    parser.add_argument('--out', help='write the markdown report here')
+    args = parser.parse_args(argv)
+    if min(args.size) < 64 or args.batch < 1 or args.reps < 1 or args.gts < 1:
+        parser.error(f'--size {args.size} must be >= 64 px, --batch/--reps/--gts >= 1')
+    return args
+
+
+def log(message: str) -> None:
+    print(f'[speed] {message}', flush=True)
+
+
+def median_seconds(fn: Callable[[], None], reps: int, device: str) -> float:
+    """Median wall time of ``fn`` over ``reps`` runs after one warm-up run."""
+    def sync():
+        if device.startswith('cuda'):
+            torch.cuda.synchronize()
+
+    fn()
+    times = []
+    for _ in range(reps):
+        sync()
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def random_boxes(num: int, height: int, width: int, generator: torch.Generator) -> torch.Tensor:
+    """``num`` boxes (x1, y1, x2, y2) of 16 px to half the image inside ``height`` x ``width``."""
+    size = torch.rand(num, 2, generator=generator) * torch.tensor([width, height]) / 2 + 16
+    corner = torch.rand(num, 2, generator=generator) * (
+        torch.tensor([width, height]) - size).clamp(min=1)
+    return torch.cat([corner, corner + size], dim=1)
+
+
+def random_batch(args, num_classes: int = 80):
+    generator = torch.Generator().manual_seed(0)
+    height, width = args.size
+    inputs = torch.randn(args.batch, 3, height, width, generator=generator)
+    samples = []
+    for _ in range(args.batch):
+        sample = DetDataSample(metainfo=dict(img_shape=(height, width), pad_shape=(height, width),
+                                             batch_input_shape=(height, width),
+                                             scale_factor=(1.0, 1.0)))
+        sample.gt_instances = InstanceData(
+            bboxes=random_boxes(args.gts, height, width, generator),
+            labels=torch.randint(0, num_classes, (args.gts,), generator=generator))
+        samples.append(sample)
+    return inputs.to(args.device), [s.to(args.device) for s in samples]
+
+
+def load_config(spec: str) -> Config:
+    """``mmdet::...`` (installed mmdet's configs) or a path relative to the repository."""
+    return get_config(spec) if '::' in spec else Config.fromfile(osp.join(ROOT, spec))
+
+
+def build_model(config: str, distill_terms=None):
+    cfg = load_config(config)
+    model_cfg = cfg.model
+    if 'teacher_ckpt' in model_cfg:
+        model_cfg.teacher_ckpt = None  # random teacher weights: timing only, no download
+    if distill_terms is not None:
+        model_cfg.bbox_head.distill_terms = ConfigDict(distill_terms)
+    model_cfg.backbone.init_cfg = None
+    return MODELS.build(model_cfg)
+
+
+def step_time(model, loss: Callable, args) -> float:
+    """Median time of one training step: loss, backward, SGD step."""
+    model.to(args.device).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.SGD(params, lr=1e-6, momentum=0.9)
+    inputs, samples = random_batch(args)
+
+    def step():
+        optimizer.zero_grad()
+        losses = loss(inputs, samples)
+        total = sum(v.sum() if isinstance(v, torch.Tensor) else sum(x.sum() for x in v)
+                    for k, v in losses.items() if 'loss' in k)
+        total.backward()
+        optimizer.step()
+
+    return median_seconds(step, args.reps, args.device)
+
+
+def time_steps(args) -> List[dict]:
+    log(f'plain student step ({STUDENT}, batch {args.batch} at {args.size[0]}x{args.size[1]})')
+    student = build_model(STUDENT)
+    plain = step_time(student, student.loss, args)
+    del student
+    rows = []
+    teacher_forward = None
+    for method in args.methods:
+        config, terms = METHODS[method]
+        log(f'{method}: distillation step ({config})')
+        model = build_model(config, terms)
+        if teacher_forward is None:
+            inputs, _ = random_batch(args)
+            model.to(args.device)
+            log('teacher forward alone')
+            teacher_forward = median_seconds(lambda: model.teacher_outputs(inputs), args.reps,
+                                             args.device)
+        distill = step_time(model, model.loss, args)
+        rows.append(dict(method=method, distill=distill, plain=plain, teacher=teacher_forward,
+                         ratio=distill / (plain + teacher_forward)))
+        log(f'{method}: {distill:.3f} s; ratio {rows[-1]["ratio"]:.3f}')
+        del model
+    return rows
+
+
+def gfl_head(head_type: str, **extra):
+    cfg = load_config(STUDENT).model
+    head = cfg.bbox_head
+    head.update(type=head_type, train_cfg=cfg.train_cfg, test_cfg=cfg.test_cfg, **extra)
+    return MODELS.build(head)
+
+
+def time_ld_head(args) -> dict:
+    """Main LD only: our DistillGFLHead and mmdet's LDHead with the same weights and inputs."""
+    log("Main LD loss: DistillGFLHead vs mmdet's LDHead")
+    ours = gfl_head('DistillGFLHead', distill_terms=dict(loss_ld=LD_TERMS.ld_main))
+    theirs = gfl_head('LDHead', loss_ld=dict(type='KnowledgeDistillationKLDivLoss',
+                                             loss_weight=0.25, T=10))
+    theirs.load_state_dict(ours.state_dict())
+    ours.to(args.device).train()
+    theirs.to(args.device).train()
+    _, samples = random_batch(args)
+    generator = torch.Generator().manual_seed(1)
+    height, width = args.size
+    feats = tuple(torch.randn(args.batch, 256, -(-height // s), -(-width // s),
+                              generator=generator).to(args.device) for s in (8, 16, 32, 64, 128))
+    teacher_feats = tuple(f + 0.5 * torch.randn(f.shape, generator=generator).to(args.device)
+                          for f in feats)
+    with torch.no_grad():
+        teacher_outs = theirs(teacher_feats)
+    values = {}
+
+    def run(name, fn):
+        def step():
+            losses = fn()
+            values[name] = {k: float(sum(v).detach() if isinstance(v, (list, tuple)) else v.detach())
+                            for k, v in losses.items()}
+            sum(sum(v) if isinstance(v, (list, tuple)) else v for v in losses.values()).backward()
+        return median_seconds(step, args.reps, args.device)
+
+    ours_s = run('ours', lambda: ours.loss(feats, samples,
+                                           teacher=TeacherOutputs(teacher_feats, teacher_outs)))
+    theirs_s = run('theirs', lambda: theirs.loss(feats, teacher_outs, samples))
+    result = dict(ours=ours_s, theirs=theirs_s, ratio=ours_s / theirs_s,
+                  values={k: (values['ours'][k], values['theirs'][k])
+                          for k in ('loss_cls', 'loss_bbox', 'loss_dfl', 'loss_ld')})
+    log(f'LD head: ours {ours_s:.3f} s, mmdet {theirs_s:.3f} s, ratio {result["ratio"]:.3f}')
+    return result
+
+
+def time_assigners(args) -> List[dict]:
+    """VLRATSSAssigner vs ATSSAssigner (topk 9) on one image's GFL anchors."""
+    anchor_generator = TASK_UTILS.build(dict(
+        type='AnchorGenerator', ratios=[1.0], octave_base_scale=8, scales_per_octave=1,
+        strides=[8, 16, 32, 64, 128]))
+    height, width = args.size
+    sizes = [(-(-height // s), -(-width // s)) for s in (8, 16, 32, 64, 128)]
+    anchors = anchor_generator.grid_priors(sizes, device=args.device)
+    priors = torch.cat(anchors)
+    num_level_priors = [len(a) for a in anchors]
+    atss = TASK_UTILS.build(dict(type='ATSSAssigner', topk=9))
+    vlr = TASK_UTILS.build(dict(type='VLRATSSAssigner', topk=9))
+    rows = []
+    for num_gts in (10, 100):
+        generator = torch.Generator().manual_seed(num_gts)
+        gts = InstanceData(bboxes=random_boxes(num_gts, height, width, generator).to(args.device),
+                           labels=torch.zeros(num_gts, dtype=torch.long, device=args.device))
+        pred = InstanceData(priors=priors)
+        log(f'assigners with {num_gts} GTs on {len(priors)} priors')
+        base = median_seconds(lambda: atss.assign(pred, num_level_priors, gts), args.reps,
+                              args.device)
+        ours = median_seconds(lambda: vlr.assign(pred, num_level_priors, gts), args.reps,
+                              args.device)
+        same = torch.equal(atss.assign(pred, num_level_priors, gts).gt_inds,
+                           vlr.assign(pred, num_level_priors, gts).gt_inds)
+        rows.append(dict(num_gts=num_gts, priors=len(priors), atss=base, vlr=ours,
+                         ratio=ours / base, same_positives=same))
+        log(f'{num_gts} GTs: ATSS {base * 1e3:.1f} ms, VLR {ours * 1e3:.1f} ms')
+    return rows
+
+
+def device_name(device: str) -> str:
+    if device.startswith('cuda'):
+        return torch.cuda.get_device_name(torch.device(device))
+    return f'{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads'
+
+
+def report(args, steps, ld_head, assigners) -> str:
+    height, width = args.size
+    lines = [f'Device: {device_name(args.device)}; torch {torch.__version__}; input '
+             f'{args.batch} x {height}x{width}, {args.gts} GTs per image; median of '
+             f'{args.reps} runs after a warm-up.', '']
+    if steps:
+        plain, teacher = steps[0]['plain'], steps[0]['teacher']
+        lines += ['### Training step (GFL R-101 teacher -> GFL R-50 student)', '',
+                  f'(a) plain student step: {plain:.3f} s; (b) teacher forward alone: '
+                  f'{teacher:.3f} s; (a) + (b) = {plain + teacher:.3f} s.', '',
+                  '| method | (c) distillation step (s) | (c) / ((a) + (b)) |', '|---|---|---|']
+        lines += [f"| {r['method']} | {r['distill']:.3f} | {r['ratio']:.3f} |" for r in steps]
+        lines.append('')
+    if ld_head:
+        lines += ["### Main LD: `DistillGFLHead` vs mmdet's `LDHead` (loss forward + backward)",
+                  '', f"ours {ld_head['ours']:.3f} s, mmdet {ld_head['theirs']:.3f} s, ratio "
+                  f"{ld_head['ratio']:.3f}", '', '| loss | ours | mmdet LDHead |', '|---|---|---|']
+        lines += [f'| {k} | {a:.6f} | {b:.6f} |' for k, (a, b) in ld_head['values'].items()]
+        lines.append('')
+    if assigners:
+        lines += ['### `VLRATSSAssigner` vs `ATSSAssigner` (one image)', '',
+                  '| GTs | priors | ATSS (ms) | VLR ATSS (ms) | ratio | same positives |',
+                  '|---|---|---|---|---|---|']
+        lines += [f"| {r['num_gts']} | {r['priors']} | {r['atss'] * 1e3:.1f} | "
+                  f"{r['vlr'] * 1e3:.1f} | {r['ratio']:.2f} | {r['same_positives']} |"
+                  for r in assigners]
+        lines.append('')
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> Dict[str, object]:
+    args = parse_args(argv)
+    register_all_modules(init_default_scope=True)
+    torch.manual_seed(0)
+    steps = time_steps(args) if 'steps' not in args.skip else []
+    ld_head = time_ld_head(args) if 'ld-head' not in args.skip else None
+    assigners = time_assigners(args) if 'assigner' not in args.skip else []
+    text = report(args, steps, ld_head, assigners)
+    print('\n' + text)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(f'<!-- written by: python tools/benchmark/speed.py '
+                    f'{" ".join(sys.argv[1:] if argv is None else argv)} -->\n' + text)
+        log(f'wrote {args.out}')
+    return dict(steps=steps, ld_head=ld_head, assigners=assigners)
+
+
+if __name__ == '__main__':
+    main()
