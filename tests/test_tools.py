@@ -77,7 +77,9 @@ def test_run_demo_points_every_stage_at_its_data_format(family, monkeypatch, tmp
     configs = run_demo.FAMILIES[family]
     for name, config in [('teacher', configs['teacher']), ('student', configs['student']),
                          *configs['methods'].items()]:
-        cfg, _ = run_demo.prepare_config(name, config, 10, args)
+        cfg, _ = run_demo.prepare_config(
+            str(REPO_ROOT / config), 10, str(tmp_path / name), args.data_root, 0,
+            args.data_format)
         assert cfg.train_cfg.max_iters == 10 and cfg.work_dir == str(tmp_path / name)
         for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
             assert cfg[loader].dataset.data_root == args.data_root + '/'

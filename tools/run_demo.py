@@ -12,21 +12,15 @@ DOTA-format synthetic data and report the DOTA mAP (IoU 0.5) and its COCO-style 
 Each stage is skipped when its result already exists in the work dir (delete it to redo).
 """
 import argparse
-import hashlib
-import json
 import os.path as osp
 import sys
-import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmengine.config import Config  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
 import ld_plugin  # noqa: E402,F401
 from ld_plugin.datasets.synthetic import generate_dataset  # noqa: E402
-from ld_plugin.utils.schedule import set_max_iters  # noqa: E402
+from ld_plugin.utils.experiment import METRICS, prepare_config, train_and_test  # noqa: E402
 
 #: per detector family: teacher, plain student and the distilled students (same teacher)
 FAMILIES = {
@@ -59,13 +53,6 @@ FAMILIES = {
         data_format='dota'),
 }
 METHODS = sorted({m for f in FAMILIES.values() for m in f['methods']})
-#: metrics reported per data format: (column title, metric key) for mAP, AP50, AP75
-METRICS = {
-    'coco': (('COCO mAP', 'coco/bbox_mAP'), ('AP50', 'coco/bbox_mAP_50'),
-             ('AP75', 'coco/bbox_mAP_75')),
-    'dota': (('DOTA mAP (IoU 0.5)', 'dota/mAP'), ('mAP 0.5:0.95', 'dota_coco/mAP'),
-             ('AP75', 'dota_coco/AP75')),
-}
 DEFAULT_DATA_ROOTS = {'coco': 'data/synthetic', 'dota': 'data/synthetic_dota'}
 
 
@@ -95,46 +82,14 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def prepare_config(name: str, config: str, iters: int, args, **overrides):
-    """The config a stage trains, and a hash of it (a stage is redone when its config changes)."""
-    cfg = Config.fromfile(osp.join(ROOT, config))
-    set_max_iters(cfg, iters)
-    data_root = args.data_root.rstrip('/') + '/'
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.data_root = data_root
-    if args.data_format == 'coco':
-        cfg.test_evaluator.ann_file = data_root + 'annotations/instances_val.json'
-    cfg.val_evaluator = cfg.test_evaluator
-    cfg.work_dir = osp.join(args.work_dir, name)
-    cfg.randomness = dict(seed=args.seed)
-    cfg.merge_from_dict(overrides)
-    return cfg, hashlib.sha1(cfg.pretty_text.encode()).hexdigest()[:12]
-
-
-def train_and_test(name: str, config: str, iters: int, args, **overrides) -> dict:
-    """Train ``config`` for ``iters`` iterations, evaluate, cache the metrics as JSON."""
-    cfg, config_hash = prepare_config(name, config, iters, args, **overrides)
-    work_dir = cfg.work_dir
-    result_file = osp.join(work_dir, 'demo_result.json')
-    if osp.isfile(result_file):
-        with open(result_file) as f:
-            result = json.load(f)
-        if result.get('config_hash') == config_hash:
-            print(f'[demo] {name}: already trained with this config ({result_file}), skipping')
-            return result
-    print(f'[demo] {name}: training {config} for {iters} iterations -> {work_dir}')
-    start = time.time()
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    train_s = time.time() - start
-    metrics = runner.test()
-    result = dict(name=name, config=config, iters=iters, config_hash=config_hash,
-                  train_seconds=round(train_s, 1),
-                  checkpoint=osp.join(work_dir, f'iter_{iters}.pth'),
-                  **{key: float(metrics[key]) for _, key in METRICS[args.data_format]})
-    with open(result_file, 'w') as f:
-        json.dump(result, f, indent=2)
-    return result
+def run_stage(name: str, config: str, iters: int, args, **overrides) -> dict:
+    """Train and test one stage (cached in ``<work-dir>/<name>``)."""
+    cfg, config_hash = prepare_config(
+        osp.join(ROOT, config), iters, osp.join(args.work_dir, name), args.data_root,
+        args.seed, args.data_format, overrides=overrides)
+    return train_and_test(name, cfg, config_hash, iters,
+                          [key for _, key in METRICS[args.data_format]],
+                          log=lambda message: print(f'[demo] {message}'), config=config)
 
 
 def main() -> None:
@@ -142,13 +97,12 @@ def main() -> None:
     generate_dataset(args.data_root, num_train=args.num_train, num_val=args.num_val,
                      seed=args.seed, fmt=args.data_format)
     family, configs = args.family.replace('-', '_'), FAMILIES[args.family]
-    teacher = train_and_test(f'teacher_{family}_r34', configs['teacher'], args.teacher_iters, args)
-    student = train_and_test(f'student_{family}_r18w16', configs['student'], args.student_iters,
-                             args)
+    teacher = run_stage(f'teacher_{family}_r34', configs['teacher'], args.teacher_iters, args)
+    student = run_stage(f'student_{family}_r18w16', configs['student'], args.student_iters, args)
     distilled = [
-        train_and_test(f'{method.replace("-", "_")}_student_{family}_r18w16',
-                       configs['methods'][method], args.student_iters, args,
-                       **{'model.teacher_ckpt': teacher['checkpoint']})
+        run_stage(f'{method.replace("-", "_")}_student_{family}_r18w16',
+                  configs['methods'][method], args.student_iters, args,
+                  **{'model.teacher_ckpt': teacher['checkpoint']})
         for method in args.methods
     ]
     metrics = METRICS[args.data_format]
