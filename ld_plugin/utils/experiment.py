@@ -88,10 +88,13 @@ def train_and_test(name: str, cfg: Config, config_hash: str, iters: int,
     runner.train()
     train_s = time.time() - start
     metrics = runner.test()
+    missing = [key for key in metric_keys if key not in metrics]
+    if missing:  # e.g. mmdet's CocoMetric returns nothing when the model detects nothing
+        log(f'{name}: the evaluation returned no {missing} (no detections?); counted as 0')
     result = dict(name=name, iters=iters, config_hash=config_hash,
                   train_seconds=round(train_s, 1),
                   checkpoint=osp.join(cfg.work_dir, f'iter_{iters}.pth'),
-                  **extra, **{key: float(metrics[key]) for key in metric_keys})
+                  **extra, **{key: float(metrics.get(key, 0.0)) for key in metric_keys})
     with open(osp.join(cfg.work_dir, 'demo_result.json'), 'w') as f:
         json.dump(result, f, indent=2)
     return result

@@ -1,0 +1,70 @@
+"""tools/benchmark: the mini-benchmark's bookkeeping and short real runs of both benchmarks."""
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO_ROOT
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / f'tools/benchmark/{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fake_run(ap, train_seconds=10.0):
+    return {'coco/bbox_mAP': ap, 'coco/bbox_mAP_50': ap + 0.1, 'coco/bbox_mAP_75': ap - 0.05,
+            'train_seconds': train_seconds}
+
+
+def test_gap_recovered_and_seed_spread():
+    mini = load_tool('mini')
+    teacher = fake_run(0.50)
+    students = {'plain': [fake_run(0.30), fake_run(0.32)],   # mean 31.0
+                'ld': [fake_run(0.40), fake_run(0.36)]}      # mean 38.0
+    rows = mini.report_rows(teacher, students)
+    assert [r['key'] for r in rows] == ['teacher', 'plain', 'ld']
+    assert rows[2]['recovered'] == pytest.approx(100 * (38.0 - 31.0) / (50.0 - 31.0))
+    assert rows[1]['recovered'] is None
+    assert mini.summarise([30.0, 32.0]) == '31.0 ± 1.0'
+    assert mini.summarise([30.0]) == '30.0'
+
+
+@pytest.mark.slow
+def test_mini_benchmark_runs_caches_and_reports(tmp_path):
+    out = tmp_path / 'report' / 'mini.md'
+    command = [sys.executable, str(REPO_ROOT / 'tools/benchmark/mini.py'), '--teacher-iters', '2',
+               '--student-iters', '2', '--num-train', '8', '--num-val', '4', '--image-size',
+               '64', '--seeds', '0', '1', '--methods', 'ld', '--work-dir',
+               str(tmp_path / 'work'), '--data-root', str(tmp_path / 'data'), '--out', str(out),
+               '--progress-interval', '2']
+    first = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=REPO_ROOT)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    text = out.read_text()
+    for label in ('teacher (R-34, FPN 128)', 'plain student', 'LD (full recipe)'):
+        assert f'| {label} |' in text
+    assert 'below 5 AP: this run measures nothing' in text  # 2 iterations teach nothing
+    assert (tmp_path / 'report' / 'mini.png').read_bytes()[:4] == b'\x89PNG'
+    assert 'running: ' in first.stdout  # progress lines
+    second = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=REPO_ROOT)
+    assert second.returncode == 0
+    assert second.stdout.count(': cached (') == 5  # teacher + 2 plain + 2 LD, nothing retrained
+    assert 'training configs' not in second.stdout
+
+
+@pytest.mark.slow
+def test_speed_benchmark_reports_ratios_and_ld_head_parity(tmp_path):
+    speed = load_tool('speed')
+    out = tmp_path / 'speed.md'
+    result = speed.main(['--size', '64', '96', '--batch', '1', '--reps', '1', '--methods',
+                         'LD (full recipe)', '--out', str(out)])
+    (step,) = result['steps']
+    assert step['ratio'] == pytest.approx(step['distill'] / (step['plain'] + step['teacher']))
+    for ours, theirs in result['ld_head']['values'].values():
+        assert ours == pytest.approx(theirs, rel=1e-4)  # float32 sums in another order
+    assert [r['num_gts'] for r in result['assigners']] == [10, 100]
+    assert all(r['same_positives'] for r in result['assigners'])
+    assert '| LD (full recipe) |' in out.read_text()
