@@ -391,3 +391,16 @@ def test_assigner_cuda_keeps_device():
     w_cpu = VLRATSSAssigner(topk=9).assign(
         pred_cpu, levels, gt_cpu).get_extra_property('vlr_weights')
     assert torch.allclose(w.cpu(), w_cpu, atol=1e-5)
+
+
+def test_diou_reuses_a_given_iou_matrix():
+    from mmdet.structures.bbox import bbox_overlaps
+    gen = torch.Generator().manual_seed(3)
+    b1 = random_boxes(30, gen, size=90, min_wh=4, max_wh=60)
+    b2 = random_boxes(7, gen, size=90, min_wh=4, max_wh=60)
+    torch.testing.assert_close(bbox_diou(b1, b2, iou=bbox_overlaps(b1, b2)), bbox_diou(b1, b2))
+    # a given IoU replaces the computed one (so a wrong one shows), in 'diou' mode only
+    shifted = bbox_diou(b1, b2, iou=bbox_overlaps(b1, b2) + 1)
+    torch.testing.assert_close(shifted, bbox_diou(b1, b2) + 1)
+    torch.testing.assert_close(bbox_diou(b1, b2, mode='official', iou=torch.zeros(30, 7)),
+                               bbox_diou(b1, b2, mode='official'))

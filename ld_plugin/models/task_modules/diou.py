@@ -13,7 +13,7 @@ Two variants are provided (see the LD dossier, section 2.2):
 ``rho`` is the distance between the two box centres and ``c`` the diagonal of
 the smallest box enclosing both.
 """
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -32,11 +32,14 @@ def check_diou_mode(mode: str) -> str:
 def bbox_diou(bboxes1: Tensor,
               bboxes2: Tensor,
               mode: str = 'diou',
-              eps: float = 1e-6) -> Tensor:
+              eps: float = 1e-6,
+              iou: Optional[Tensor] = None) -> Tensor:
     """Pairwise DIoU between ``bboxes1`` (n, 4) and ``bboxes2`` (m, 4).
 
     Boxes are in ``(x1, y1, x2, y2)`` format. Denominators are clamped to
-    ``eps`` as in mmdet's ``bbox_overlaps``.
+    ``eps`` as in mmdet's ``bbox_overlaps``. Computed one coordinate at a
+    time on (n, m) tensors (no (n, m, 2) temporaries): the assigners call it
+    on every prior x GT pair.
 
     Args:
         bboxes1 (Tensor): Shape (n, 4), e.g. the priors.
@@ -44,6 +47,8 @@ def bbox_diou(bboxes1: Tensor,
         mode (str): ``'diou'`` (IoU - rho^2/c^2) or ``'official'``
             (overlap / area(bboxes1) - rho^2/c^2). Defaults to ``'diou'``.
         eps (float): Lower bound of the denominators. Defaults to 1e-6.
+        iou (Tensor, optional): (n, m) IoU of the two sets, already computed
+            (e.g. by the assigner); reused in ``'diou'`` mode.
 
     Returns:
         Tensor: Shape (n, m), dtype and device of ``bboxes1``; values lie in
@@ -51,25 +56,23 @@ def bbox_diou(bboxes1: Tensor,
     """
     check_diou_mode(mode)
     bboxes2 = bboxes2.to(bboxes1)
-    b1 = bboxes1[:, None, :4]  # (n, 1, 4)
-    b2 = bboxes2[None, :, :4]  # (1, m, 4)
+    x1a, y1a, x2a, y2a = (bboxes1[:, i, None] for i in range(4))  # (n, 1)
+    x1b, y1b, x2b, y2b = (bboxes2[None, :, i] for i in range(4))  # (1, m)
 
-    area1 = (b1[..., 2] - b1[..., 0]) * (b1[..., 3] - b1[..., 1])
-    area2 = (b2[..., 2] - b2[..., 0]) * (b2[..., 3] - b2[..., 1])
-    inter_wh = (torch.min(b1[..., 2:], b2[..., 2:]) -
-                torch.max(b1[..., :2], b2[..., :2])).clamp(min=0)
-    overlap = inter_wh[..., 0] * inter_wh[..., 1]  # (n, m)
-
-    if mode == 'diou':
-        denom = area1 + area2 - overlap
-    else:  # 'official': IoF w.r.t. bboxes1 (the official code's quirk)
-        denom = area1.expand_as(overlap)
-    ratio = overlap / denom.clamp(min=eps)
+    if mode == 'diou' and iou is not None:
+        ratio = iou.to(bboxes1)
+    else:
+        overlap = ((torch.min(x2a, x2b) - torch.max(x1a, x1b)).clamp_(min=0) *
+                   (torch.min(y2a, y2b) - torch.max(y1a, y1b)).clamp_(min=0))  # (n, m)
+        area1 = (x2a - x1a) * (y2a - y1a)
+        if mode == 'diou':
+            denom = area1 + (x2b - x1b) * (y2b - y1b) - overlap
+        else:  # 'official': IoF w.r.t. bboxes1 (the official code's quirk)
+            denom = area1.expand_as(overlap)
+        ratio = overlap / denom.clamp(min=eps)
 
     # rho^2: squared distance of the centres; c^2: squared enclosing diagonal
-    centre_delta = (b1[..., :2] + b1[..., 2:] - b2[..., :2] - b2[..., 2:]) / 2
-    rho2 = centre_delta.pow(2).sum(-1)
-    enclose_wh = (torch.max(b1[..., 2:], b2[..., 2:]) -
-                  torch.min(b1[..., :2], b2[..., :2])).clamp(min=0)
-    c2 = enclose_wh.pow(2).sum(-1).clamp(min=eps)
+    rho2 = (((x1a + x2a) - (x1b + x2b)) / 2).pow_(2) + (((y1a + y2a) - (y1b + y2b)) / 2).pow_(2)
+    c2 = ((torch.max(x2a, x2b) - torch.min(x1a, x1b)).clamp_(min=0).pow_(2) +
+          (torch.max(y2a, y2b) - torch.min(y1a, y1b)).clamp_(min=0).pow_(2)).clamp_(min=eps)
     return ratio - rho2 / c2

@@ -8,7 +8,8 @@ prior and a GT, α_pos that GT's ATSS positive threshold and α_vl = γ·α_pos,
 The weight of a VLR prior is its plain IoU with the GT (the highest-IoU one
 when the prior lies in several GTs' VLRs), as in the official code.
 """
-from typing import Callable, List, Optional
+from contextlib import contextmanager
+from typing import Callable, Iterator, List, Optional
 
 import torch
 from mmengine.structures import InstanceData
@@ -67,6 +68,43 @@ def atss_iou_thresholds(priors: Tensor,
     return candidate_overlaps.mean(0) + candidate_overlaps.std(0)
 
 
+class IoURecorder:
+    """Wraps an assigner's ``iou_calculator`` and keeps its first plain-IoU result, so that
+    the VLR reuses the IoU matrix the assignment has just computed."""
+
+    def __init__(self, calculator: Callable) -> None:
+        self.calculator = calculator
+        self.first: Optional[Tensor] = None
+
+    def __call__(self, *args, **kwargs) -> Tensor:
+        result = self.calculator(*args, **kwargs)
+        mode = kwargs.get('mode', args[2] if len(args) > 2 else 'iou')
+        if self.first is None and mode == 'iou' and not kwargs.get('is_aligned', False):
+            self.first = result
+        return result
+
+    def __getattr__(self, name: str):
+        return getattr(self.calculator, name)
+
+
+@contextmanager
+def recording_iou(assigner) -> Iterator[IoURecorder]:
+    """Within this block ``assigner.iou_calculator`` records its first IoU matrix."""
+    recorder = IoURecorder(assigner.iou_calculator)
+    assigner.iou_calculator = recorder
+    try:
+        yield recorder
+    finally:
+        assigner.iou_calculator = recorder.calculator
+
+
+def is_plain_iou(calculator: Optional[Callable]) -> bool:
+    """Whether ``calculator`` gives the plain IoU (mmdet's default ``BboxOverlaps2D``)."""
+    return calculator is None or (
+        type(calculator).__name__ == 'BboxOverlaps2D'
+        and getattr(calculator, 'scale', 1.0) == 1.0 and getattr(calculator, 'dtype', None) is None)
+
+
 def vlr_weights(priors: Tensor,
                 num_level_priors: List[int],
                 gt_bboxes: Tensor,
@@ -75,7 +113,8 @@ def vlr_weights(priors: Tensor,
                 diou_mode: str = 'diou',
                 ignore_mask: Optional[Tensor] = None,
                 iou_calculator: Optional[Callable[[Tensor, Tensor],
-                                                  Tensor]] = None) -> Tensor:
+                                                  Tensor]] = None,
+                overlaps: Optional[Tensor] = None) -> Tensor:
     """Soft VLR weights of all priors of one image.
 
     For each GT g: α_pos(g) is the ATSS threshold (see
@@ -101,6 +140,9 @@ def vlr_weights(priors: Tensor,
             ATSS candidates (as in ATSS) and get weight 0.
         iou_calculator (callable, optional): ``f(priors, gts) -> (n, m)`` IoU;
             defaults to mmdet's ``bbox_overlaps``.
+        overlaps (Tensor, optional): (n, m) ``iou_calculator(priors, gts)``
+            already computed by the assigner (reused, also for the DIoU when the
+            calculator is the plain IoU).
 
     Returns:
         Tensor: (n,) weights in [0, 1], dtype and device of ``priors``.
@@ -116,16 +158,16 @@ def vlr_weights(priors: Tensor,
     if ignore_mask is not None and not ignore_mask.any():
         ignore_mask = None
 
-    if iou_calculator is None:
-        overlaps = bbox_overlaps(priors, gt_bboxes)
-    else:
-        overlaps = iou_calculator(priors, gt_bboxes)
+    if overlaps is None:
+        overlaps = (bbox_overlaps(priors, gt_bboxes) if iou_calculator is None
+                    else iou_calculator(priors, gt_bboxes))
     overlaps = overlaps.to(priors)
     alpha_pos = atss_iou_thresholds(priors, gt_bboxes, overlaps,
                                     num_level_priors, topk, ignore_mask)
     alpha_vl = gamma * alpha_pos
 
-    diou = bbox_diou(priors, gt_bboxes, mode=diou_mode)
+    diou = bbox_diou(priors, gt_bboxes, mode=diou_mode,
+                     iou=overlaps if is_plain_iou(iou_calculator) else None)
     in_vlr = (diou >= alpha_vl[None, :]) & (diou < alpha_pos[None, :])
     # overlaps >= 0, so the masked max is the IoU of the best VLR GT, or 0
     weights = overlaps.masked_fill(~in_vlr, 0).amax(dim=1)
@@ -189,8 +231,11 @@ class VLRATSSAssigner(ATSSAssigner):
 
         Args and returns as :meth:`ATSSAssigner.assign`.
         """
-        assign_result = super().assign(pred_instances, num_level_priors,
-                                       gt_instances, gt_instances_ignore)
+        with recording_iou(self) as recorder:
+            assign_result = super().assign(pred_instances, num_level_priors,
+                                           gt_instances, gt_instances_ignore)
+        # with DDOD's alpha the assignment's overlaps mix in the classification cost
+        overlaps = recorder.first if self.alpha is None else None
         priors = pred_instances.priors[:, :4]
         gt_bboxes = gt_instances.bboxes
 
@@ -210,7 +255,8 @@ class VLRATSSAssigner(ATSSAssigner):
             gamma=self.gamma,
             diou_mode=self.diou_mode,
             ignore_mask=ignore_mask,
-            iou_calculator=self.iou_calculator)
+            iou_calculator=self.iou_calculator,
+            overlaps=overlaps)
         if self.exclude_positives:
             weights = weights.masked_fill(assign_result.gt_inds > 0, 0)
         assign_result.set_extra_property('vlr_weights', weights)

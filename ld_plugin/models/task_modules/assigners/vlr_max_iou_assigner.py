@@ -11,7 +11,7 @@ from mmengine.structures import InstanceData
 from mmdet.models.task_modules.assigners import AssignResult, MaxIoUAssigner
 from mmdet.registry import TASK_UTILS
 from ..diou import check_diou_mode
-from .vlr_atss_assigner import vlr_weights
+from .vlr_atss_assigner import recording_iou, vlr_weights
 
 
 @TASK_UTILS.register_module()
@@ -53,8 +53,13 @@ class VLRMaxIoUAssigner(MaxIoUAssigner):
                 'VLRMaxIoUAssigner needs the number of priors per FPN level to compute the VLR; '
                 'use it as train_cfg.assigner of a Distill* head (e.g. '
                 'DistillRetinaDistributionHead), which passes them')
-        result = super().assign(pred_instances, gt_instances, gt_instances_ignore, **kwargs)
+        with recording_iou(self) as recorder:  # MaxIoU computes IoU(gts, priors): (m, n)
+            result = super().assign(pred_instances, gt_instances, gt_instances_ignore, **kwargs)
         priors = pred_instances.priors[:, :4]
+        overlaps = None
+        if recorder.first is not None and recorder.first.shape == (
+                gt_instances.bboxes.shape[0], priors.shape[0]):
+            overlaps = recorder.first.t().to(priors.device)
         ignore_mask = None
         if (self.ignore_iof_thr > 0 and gt_instances_ignore is not None
                 and gt_instances_ignore.bboxes.numel() > 0 and priors.numel() > 0):
@@ -62,7 +67,8 @@ class VLRMaxIoUAssigner(MaxIoUAssigner):
             ignore_mask = ignore_iof.max(dim=1)[0] > self.ignore_iof_thr
         weights = vlr_weights(priors, num_level_priors, gt_instances.bboxes, topk=self.topk,
                               gamma=self.gamma, diou_mode=self.diou_mode,
-                              ignore_mask=ignore_mask, iou_calculator=self.iou_calculator)
+                              ignore_mask=ignore_mask, iou_calculator=self.iou_calculator,
+                              overlaps=overlaps)
         if self.exclude_positives:
             weights = weights.masked_fill(result.gt_inds > 0, 0)
         result.set_extra_property('vlr_weights', weights)
