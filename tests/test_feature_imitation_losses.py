@@ -303,3 +303,31 @@ def test_gibox_mask_no_grad_empty_and_bad_arguments():
         gibox_mask(s_cls, torch.zeros(5, 3), s_boxes, t_boxes)
     with pytest.raises(ValueError, match='P=5'):
         gibox_mask(s_cls, t_cls, s_boxes[:4], t_boxes)
+
+
+# --------------------------------------------------------------------------- normalize
+@pytest.mark.parametrize('loss_type', ['pfi', 'masked'])
+def test_normalized_imitation_is_the_relative_error(loss_type):
+    s_feat, t_feat, s_cls, t_cls = level(cs=3, ct=3, seed=4)
+    mask = torch.rand(2, 2, 3, generator=torch.Generator().manual_seed(1))
+    cls = PredictionGuidedFeatureImitationLoss if loss_type == 'pfi' else FeatureImitationLoss
+    loss = cls(3, 3, loss_weight=1.5, normalize=True)
+
+    def value(scale):
+        s, t = s_feat * scale, t_feat * scale
+        return (loss(s, t, s_cls, t_cls) if loss_type == 'pfi' else loss(s, t, mask)).item()
+
+    # by hand: each image's squared difference divided by that image's mean_{c,y,x} F_t²
+    per_image = t_feat.pow(2).mean(dim=(1, 2, 3)).tolist()
+    scaled = t_feat / torch.tensor(per_image).sqrt()[:, None, None, None]
+    s_scaled = s_feat / torch.tensor(per_image).sqrt()[:, None, None, None]
+    expected = (reference_pfi(s_scaled, scaled, s_cls, t_cls, None, 1.5) if loss_type == 'pfi'
+                else reference_masked(s_scaled, scaled, mask, None, 1.5))
+    assert value(1.0) == pytest.approx(expected, rel=1e-5)
+    assert value(100.0) == pytest.approx(value(1.0), rel=1e-4)  # free of the feature scale
+    plain = cls(3, 3, loss_weight=1.5)
+    raw = (plain(s_feat * 100, t_feat * 100, s_cls, t_cls) if loss_type == 'pfi'
+           else plain(s_feat * 100, t_feat * 100, mask))
+    assert raw.item() == pytest.approx(1e4 * (plain(s_feat, t_feat, s_cls, t_cls)
+                                              if loss_type == 'pfi'
+                                              else plain(s_feat, t_feat, mask)).item(), rel=1e-4)

@@ -31,10 +31,12 @@ METHODS = {
     'ld': 'configs/mini/ld_gfl_r34_r18w16_synthetic.py',
     'bckd': 'configs/mini/bckd_gfl_r34_r18w16_synthetic.py',
     'rm-pfi': 'configs/mini/rm-pfi_gfl_r34_r18w16_synthetic.py',
+    'rm-pfi-norm': 'configs/mini/rm-pfi-norm_gfl_r34_r18w16_synthetic.py',
     'fi-gibox': 'configs/mini/fi-gibox_gfl_r34_r18w16_synthetic.py',
 }
 LABELS = {'plain': 'plain student', 'ld': 'LD (full recipe)', 'bckd': 'BCKD',
-          'rm-pfi': 'RM + PFI', 'fi-gibox': 'feature imitation (GI box)'}
+          'rm-pfi': 'RM + PFI', 'rm-pfi-norm': 'RM + PFI (normalised features)',
+          'fi-gibox': 'feature imitation (GI box)'}
 METRIC_KEYS = ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/bbox_mAP_75')
 #: the teacher must lead the plain student by this much COCO AP, or nothing is measured
 MIN_GAP_AP = 5.0
@@ -60,6 +62,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--out', default=None, help='markdown report (default: none)')
     parser.add_argument('--progress-interval', type=float, default=60.0,
                         help='seconds between progress lines (default: 60)')
+    parser.add_argument('--teacher-only', action='store_true',
+                        help='train (or find cached) the teacher and stop')
     parser.add_argument('--worker', help=argparse.SUPPRESS)  # internal: run one stage
     args = parser.parse_args(argv)
     if args.worker is None:
@@ -272,6 +276,8 @@ def main(argv=None) -> int:
     if teacher is None:
         return 1
     log(f"teacher AP {100 * teacher['coco/bbox_mAP']:.1f} ({teacher['checkpoint']})")
+    if args.teacher_only:
+        return 0
     overrides = {'model.teacher_ckpt': teacher['checkpoint']}
     specs = [stage_spec(f'plain_seed{seed}', PLAIN, args.student_iters, seed, args)
              for seed in args.seeds]

@@ -12,9 +12,17 @@ from torch import Tensor
 
 
 class _AdaptedImitation(nn.Module):
-    """Holds the optional 1×1 adaptation A: C_s → C_t (bias-free; identity when C_s = C_t)."""
+    """Holds the optional 1×1 adaptation A: C_s → C_t (bias-free; identity when C_s = C_t).
 
-    def __init__(self, student_channels: int, teacher_channels: int, loss_weight: float) -> None:
+    With ``normalize`` the squared difference of each image and level is divided by the
+    teacher's mean squared feature there, mean_{c,x,y} F_t² (detached): a relative error, the
+    same for every feature scale. Off by default (the published methods); for teachers whose
+    FPN levels differ in scale by orders of magnitude (e.g. trained from scratch), where the
+    largest level otherwise dominates the loss.
+    """
+
+    def __init__(self, student_channels: int, teacher_channels: int, loss_weight: float,
+                 normalize: bool = False) -> None:
         super().__init__()
         name = type(self).__name__
         for arg, value in (('student_channels', student_channels),
@@ -24,13 +32,15 @@ class _AdaptedImitation(nn.Module):
         self.student_channels = student_channels
         self.teacher_channels = teacher_channels
         self.loss_weight = loss_weight
+        self.normalize = bool(normalize)
         if student_channels != teacher_channels:
             self.adapt = nn.Conv2d(student_channels, teacher_channels, kernel_size=1, bias=False)
         else:
             self.adapt = nn.Identity()
 
     def feature_difference(self, student_feat: Tensor, teacher_feat: Tensor) -> Tensor:
-        """F_dif = mean_ch (A(F_s) − F_t)², shape (N, H, W), float32; teacher detached."""
+        """F_dif = mean_ch (A(F_s) − F_t)², shape (N, H, W), float32; teacher detached; divided
+        by mean_{c,x,y} F_t² of each image with ``normalize``."""
         name = type(self).__name__
         if student_feat.dim() != 4 or teacher_feat.dim() != 4:
             raise ValueError(f'{name}: features must be (N, C, H, W), got student '
@@ -46,7 +56,12 @@ class _AdaptedImitation(nn.Module):
             raise ValueError(f'{name}: student feature {tuple(student_feat.shape)} and teacher '
                              f'feature {tuple(teacher_feat.shape)} differ in N, H or W')
         adapted = self.adapt(student_feat)  # may run in low precision under autocast
-        return (adapted.float() - teacher_feat.detach().float()).pow(2).mean(dim=1)
+        teacher = teacher_feat.detach().float()
+        f_dif = (adapted.float() - teacher).pow(2).mean(dim=1)
+        if self.normalize:
+            scale = teacher.pow(2).mean(dim=(1, 2, 3)).clamp(min=1e-12)
+            f_dif = f_dif / scale[:, None, None]
+        return f_dif
 
 
 @MODELS.register_module()
@@ -76,14 +91,16 @@ class PredictionGuidedFeatureImitationLoss(_AdaptedImitation):
         student_channels: C_s of the student FPN level.
         teacher_channels: C_t of the teacher FPN level.
         loss_weight: λ; 1.5 in both third-party implementations.
+        normalize: divide F_dif by the teacher's mean squared feature (see
+            :class:`_AdaptedImitation`). Defaults to False.
     """
 
     #: read by the distillation-term mechanism: FPN features + class maps, mean over levels
     distill_kind = 'feature_pfi'
 
     def __init__(self, student_channels: int, teacher_channels: int,
-                 loss_weight: float = 1.5) -> None:
-        super().__init__(student_channels, teacher_channels, loss_weight)
+                 loss_weight: float = 1.5, normalize: bool = False) -> None:
+        super().__init__(student_channels, teacher_channels, loss_weight, normalize)
 
     def forward(self, student_feat: Tensor, teacher_feat: Tensor, student_cls: Tensor,
                 teacher_cls: Tensor) -> Tensor:
@@ -120,14 +137,16 @@ class FeatureImitationLoss(_AdaptedImitation):
         student_channels: C_s.
         teacher_channels: C_t.
         loss_weight: λ.
+        normalize: divide F_dif by the teacher's mean squared feature (see
+            :class:`_AdaptedImitation`). Defaults to False.
     """
 
     #: read by the distillation-term mechanism: FPN features over a region mask
     distill_kind = 'feature_mask'
 
     def __init__(self, student_channels: int, teacher_channels: int,
-                 loss_weight: float = 1.0) -> None:
-        super().__init__(student_channels, teacher_channels, loss_weight)
+                 loss_weight: float = 1.0, normalize: bool = False) -> None:
+        super().__init__(student_channels, teacher_channels, loss_weight, normalize)
 
     def forward(self, student_feat: Tensor, teacher_feat: Tensor, mask: Tensor) -> Tensor:
         """Args: feats (N, C_s, H, W) / (N, C_t, H, W); mask (N, H, W) bool or float weights."""
