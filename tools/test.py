@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import ld_plugin  # noqa: E402,F401
+from ld_plugin.utils.dataset_check import check_dataset_files  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,6 +49,10 @@ def main() -> None:
         cfg.test_evaluator = [*(cfg.test_evaluator if isinstance(cfg.test_evaluator, list)
                                 else [cfg.test_evaluator]),
                               dict(type='DumpDetResults', out_file_path=args.out)]
+    try:
+        check_dataset_files(cfg, ('test_dataloader',))
+    except FileNotFoundError as error:
+        raise SystemExit(str(error))
     runner = Runner.from_cfg(cfg)
     runner.test()
 

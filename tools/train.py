@@ -14,6 +14,7 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import ld_plugin  # noqa: E402,F401  (registers the plugin, allow-lists checkpoint types)
+from ld_plugin.utils.dataset_check import check_dataset_files  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -81,6 +82,11 @@ def setup_cpu_distributed(cfg: Config) -> None:
 def main() -> None:
     args = parse_args()
     cfg = build_config(args)
+    try:  # before building anything: a missing dataset otherwise surfaces minutes later
+        check_dataset_files(cfg, ('train_dataloader', 'val_dataloader')
+                            if cfg.get('val_cfg') else ('train_dataloader',))
+    except FileNotFoundError as error:
+        raise SystemExit(str(error))
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
