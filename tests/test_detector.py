@@ -178,3 +178,24 @@ def test_teacher_config_paths(registry_scope, tmp_path):
         resolve_teacher_config('missing_teacher.py')
     with pytest.raises(FileNotFoundError, match='mmdet::gfl/nope.py'):
         resolve_teacher_config('mmdet::gfl/nope.py')
+
+
+def pfi_terms(student_channels=16, teacher_channels=16):
+    return dict(loss_pfi=dict(loss=dict(type='PredictionGuidedFeatureImitationLoss',
+                                        student_channels=student_channels,
+                                        teacher_channels=teacher_channels)))
+
+
+def test_feature_terms_need_a_teacher_neck_with_as_many_levels(registry_scope):
+    teacher = tiny_gfl(width=16)
+    teacher['neck']['num_outs'] = 4
+    teacher['bbox_head']['anchor_generator']['strides'] = [8, 16, 32]
+    with pytest.raises(IncompatibleTeacherError, match=r'FPN levels \(neck.num_outs\): teacher 4 '
+                                                       'vs student 3'):
+        build(tiny_distill(teacher=teacher, terms=pfi_terms()))
+    teacher = tiny_gfl(width=16)
+    teacher['neck'] = None
+    teacher['bbox_head']['in_channels'] = 128
+    with pytest.raises(IncompatibleTeacherError, match="the teacher detector GFL has no neck: "
+                                                       r"\['loss_pfi'\]"):
+        build(tiny_distill(teacher=teacher, terms=pfi_terms()))

@@ -101,3 +101,33 @@ def check_preprocessors(teacher_cfg: dict, student_preprocessor: nn.Module) -> N
             'the teacher runs on the student\'s preprocessed images, but the teacher config '
             'normalises differently: ' + '; '.join(problems)
             + '. Set the student data_preprocessor to the teacher\'s values')
+
+
+def check_feature_terms(teacher: nn.Module, student: nn.Module, terms: dict) -> None:
+    """Raise :class:`IncompatibleTeacherError` when feature terms cannot pair the FPN features.
+
+    Feature terms (``needs`` holds ``'feats'``) compare the teacher's and the student's neck
+    outputs level by level: both detectors need a neck with the same number of outputs (the
+    heads check the terms' channel widths, see ``DistillHeadMixin.check_teacher_head``).
+    """
+    feature_terms = {name: term for name, term in terms.items() if 'feats' in term.needs}
+    if not feature_terms:
+        return
+    names = sorted(feature_terms)
+    problems: List[str] = []
+    necks = {who: getattr(model, 'neck', None) if getattr(model, 'with_neck', False) else None
+             for who, model in (('teacher', teacher), ('student', student))}
+    for who, neck in necks.items():
+        if neck is None:
+            problems.append(f'the {who} detector {type(teacher if who == "teacher" else student).__name__} '
+                            f'has no neck: {names} imitate FPN features level by level (use '
+                            'detectors with an FPN neck, or remove these terms)')
+    if not problems:
+        levels = {who: getattr(neck, 'num_outs', None) for who, neck in necks.items()}
+        if None not in levels.values() and levels['teacher'] != levels['student']:
+            problems.append(f"FPN levels (neck.num_outs): teacher {levels['teacher']} vs student "
+                            f"{levels['student']} ({names} pair the levels one to one; give both "
+                            'necks the same num_outs)')
+    if problems:
+        raise IncompatibleTeacherError('feature distillation terms cannot pair the features:'
+                                       '\n  - ' + '\n  - '.join(problems))

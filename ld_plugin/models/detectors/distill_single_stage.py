@@ -11,7 +11,7 @@ from torch import Tensor
 
 from ...utils.config import resolve_teacher_config
 from ..distill import TeacherOutputs
-from .compatibility import check_preprocessors, check_teacher_student
+from .compatibility import check_feature_terms, check_preprocessors, check_teacher_student
 from .teacher_loading import load_teacher_checkpoint
 
 
@@ -58,6 +58,7 @@ class DistillSingleStageDetector(SingleStageDetector):
         teacher = MODELS.build(teacher_model_cfg)
         check_teacher_student(teacher.bbox_head, self.bbox_head,
                               self.bbox_head.required_teacher_outputs())
+        check_feature_terms(teacher, self, self.bbox_head.distill_terms)
         self.bbox_head.check_teacher_head(teacher.bbox_head)
         if teacher_ckpt is not None:
             load_teacher_checkpoint(teacher, teacher_ckpt)
