@@ -81,9 +81,10 @@ class PriorDistillTerm(DistillTerm):
             max_c |σ(t_c) − σ(s_c)|, detached: BCKD's localization term).
         avg_factor: a number (used as is on the rows, like the official code: 4.0 for Main LD,
             16.0 for VLR LD), ``'level_count'`` (priors of the region at that level: official
-            Main KD), ``'num_pos'`` (positives in the batch averaged over GPUs) or
-            ``'num_images'`` (images per GPU); the last two are multiplied by the rows per prior
-            and do not grow with the number of images per GPU.
+            Main KD; averaged over GPUs like mmdet's ``num_pos``, so that a batch split over
+            several GPUs gives the single-GPU loss), ``'num_pos'`` (positives in the batch
+            averaged over GPUs) or ``'num_images'`` (images per GPU); the last three are
+            multiplied by the rows per prior.
     """
 
     keys = ('pred', 'region', 'weight', 'avg_factor')
@@ -114,7 +115,12 @@ class PriorDistillTerm(DistillTerm):
 
     def forward(self, inputs: DistillInputs) -> Tensor:
         """Sum of the per-level losses (mmdet sums per-level loss lists the same way)."""
-        losses = [self._level_loss(inputs, level) for level in range(inputs.num_levels)]
+        regions = [self._region(inputs, level) for level in range(inputs.num_levels)]
+        # normalisers first, on every process: those averaged over GPUs are collective calls,
+        # which a process with an empty region must not skip (the others would wait forever)
+        normalisers = self._normalisers(inputs, [mask for mask, _ in regions])
+        losses = [self._level_loss(inputs, level, *regions[level], normalisers[level])
+                  for level in range(inputs.num_levels)]
         return torch.stack(losses).sum()
 
     def _region(self, inputs: DistillInputs, level: int) -> Tuple[Tensor, Tensor]:
@@ -126,10 +132,10 @@ class PriorDistillTerm(DistillTerm):
         weights = t.vlr_weights[level] if self.region == 'vlr' else t.label_weights[level]
         return weights > 0, weights
 
-    def _level_loss(self, inputs: DistillInputs, level: int) -> Tensor:
+    def _level_loss(self, inputs: DistillInputs, level: int, mask: Tensor,
+                    region_weight: Tensor, normaliser: float) -> Tensor:
         student = inputs.preds('student', self.pred)[level]
         teacher = inputs.preds('teacher', self.pred)[level]
-        mask, region_weight = self._region(inputs, level)
         if not mask.any():
             return student.sum() * 0
         s, t, w = student[mask], teacher[mask], region_weight[mask]
@@ -145,16 +151,20 @@ class PriorDistillTerm(DistillTerm):
             rows = inputs.distributions_per_prior
             s, t = s.reshape(-1, s.shape[-1] // rows), t.reshape(-1, t.shape[-1] // rows)
             w = w[:, None].expand(-1, rows).reshape(-1)
-        return self.loss(s, t, weight=w, avg_factor=self._normaliser(inputs, mask, rows))
+        if isinstance(self.avg_factor, str):
+            normaliser = normaliser * rows
+        return self.loss(s, t, weight=w, avg_factor=normaliser)
 
-    def _normaliser(self, inputs: DistillInputs, mask: Tensor, rows: int) -> float:
+    def _normalisers(self, inputs: DistillInputs, masks: List[Tensor]) -> List[float]:
+        """avg_factor of each level, per row of a prior (multiplied by the rows per prior)."""
         if not isinstance(self.avg_factor, str):
-            return float(self.avg_factor)
-        if self.avg_factor == 'level_count':
-            return float(mask.sum().item()) * rows
+            return [float(self.avg_factor)] * len(masks)
+        if self.avg_factor == 'level_count':  # region priors per level, averaged over GPUs
+            counts = torch.stack([mask.sum() for mask in masks]).float()
+            return reduce_mean(counts).clamp(min=1).tolist()
         if self.avg_factor == 'num_pos':
-            return inputs.num_pos * rows
-        return float(inputs.num_images) * rows
+            return [inputs.num_pos] * len(masks)
+        return [float(inputs.num_images)] * len(masks)
 
 
 class RankMimickingTerm(DistillTerm):
@@ -183,10 +193,11 @@ class RankMimickingTerm(DistillTerm):
             groups.append(image * num_groups_per_image + gt_inds[mask])
         student, teacher = torch.cat(s_all).sigmoid(), torch.cat(t_all).sigmoid()
         group_ids = torch.cat(groups)
-        if group_ids.numel() == 0:
-            return inputs.preds('student', 'cls')[0].sum() * 0
+        # averaged over GPUs before any early return: every process takes part in the reduce
         count = torch.as_tensor(float(torch.unique(group_ids).numel()), device=group_ids.device)
         avg_factor = reduce_mean(count).clamp(min=1).item()
+        if group_ids.numel() == 0:
+            return inputs.preds('student', 'cls')[0].sum() * 0
         return self.loss(student, teacher, group_ids, avg_factor=avg_factor)
 
 
