@@ -1,4 +1,5 @@
 """A real run: tiny teacher -> save -> LD student from that checkpoint -> save, resume, evaluate."""
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -161,3 +162,77 @@ def test_gather_results_reads_a_synthetic_run_beside_its_metafile(synthetic_root
     assert lines[3] == ('| ld_r50-gflv1-r101_fpn_1x_coco | not run (42.1) | not run (60.3) | '
                         'not run (45.6) |' + ' — |' * len(sizes))
     assert 'no evaluation found for ld_r50-gflv1-r101_fpn_1x_coco' in proc.stderr
+
+
+def data_options(root: str) -> list:
+    root = root.rstrip('/') + '/'
+    options = [f'{split}.dataset.data_root={root}' for split in
+               ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    options += [f'{split}.{key}' for split in ('train_dataloader', 'val_dataloader',
+                                               'test_dataloader')
+                for key in ('num_workers=0', 'persistent_workers=False')]
+    return options + [f'val_evaluator.ann_file={root}annotations/instances_val.json',
+                      f'test_evaluator.ann_file={root}annotations/instances_val.json']
+
+
+def test_killed_run_resumes_and_its_checkpoint_serves_plain_mmdet(synthetic_root, teacher_ckpt,
+                                                                  tmp_path):
+    """SIGKILL a distillation run between checkpoints, --resume it, then evaluate and run
+    inference on its checkpoint in fresh processes that import only mmdet and ld_plugin."""
+    import signal
+    import time
+    work = tmp_path / 'work'
+    config = str(REPO_ROOT / 'configs/mini/ld_gfl_r34_r18w16_synthetic.py')
+    command = [sys.executable, str(REPO_ROOT / 'tools/train.py'), config, '--work-dir',
+               str(work), '--cfg-options', 'train_cfg.max_iters=6', 'train_cfg.val_interval=100',
+               'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
+               'train_dataloader.batch_size=2', f'model.teacher_ckpt={teacher_ckpt}',
+               'param_scheduler.0.end=2', 'param_scheduler.1.begin=2', 'param_scheduler.1.end=6',
+               *data_options(synthetic_root)]
+    run = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.time() + 600
+    while not (work / 'iter_4.pth').exists() and run.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    assert run.poll() is None, 'the run ended before it could be killed:\n' + run.stdout.read()
+    os.killpg(run.pid, signal.SIGKILL)  # the trainer and its workers, mid-run
+    run.wait()
+    assert not (work / 'iter_6.pth').exists()
+    killed_at = torch.load(work / 'iter_4.pth', map_location='cpu', weights_only=False)
+
+    resumed = subprocess.run(command + ['--resume'], cwd=REPO_ROOT, capture_output=True,
+                             text=True, timeout=600)
+    log = resumed.stdout + resumed.stderr
+    assert resumed.returncode == 0, log[-3000:]
+    assert 'resumed epoch: 0, iter: 4' in log
+    assert 'Iter(train) [5/6]' in log and 'Iter(train) [1/6]' not in log
+    final = torch.load(work / 'iter_6.pth', map_location='cpu', weights_only=False)
+    assert final['meta']['iter'] == 6
+    assert not any(k.startswith('teacher') for k in final['state_dict'])
+    # the optimizer went on from the killed run's state: 6 steps, not 2
+    steps = {int(s['step']) for s in final['optimizer']['state'].values()}
+    assert steps == {6}, steps
+    assert {int(s['step']) for s in killed_at['optimizer']['state'].values()} == {4}
+
+    # fresh processes importing only mmdet + ld_plugin: evaluate with the plain student config,
+    # and run mmdet's inference API on one image
+    plain = str(REPO_ROOT / 'configs/mini/gfl_r18w16_fpn64_synthetic.py')
+    tested = subprocess.run([sys.executable, str(REPO_ROOT / 'tools/test.py'), plain,
+                             str(work / 'iter_6.pth'), '--work-dir', str(tmp_path / 'eval'),
+                             '--cfg-options', *data_options(synthetic_root)],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert tested.returncode == 0, (tested.stdout + tested.stderr)[-3000:]
+    assert 'coco/bbox_mAP:' in tested.stdout + tested.stderr
+    script = (
+        'import sys, mmdet, ld_plugin\n'
+        'from mmdet.apis import init_detector, inference_detector\n'
+        'model = init_detector(sys.argv[1], sys.argv[2], device="cpu")\n'
+        'result = inference_detector(model, sys.argv[3])\n'
+        'mods = [m for m in sys.modules if m.split(".")[0] in ("mmrotate", "mmrazor")]\n'
+        'print("boxes", len(result.pred_instances), "head", type(model.bbox_head).__name__, '
+        '"others", mods)\n')
+    image = osp.join(synthetic_root, 'val', '000000.png')
+    inferred = subprocess.run([sys.executable, '-c', script, plain, str(work / 'iter_6.pth'),
+                               image], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert inferred.returncode == 0, inferred.stderr[-3000:]
+    assert 'head GFLHead others []' in inferred.stdout
