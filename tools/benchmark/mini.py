@@ -1,7 +1,7 @@
 """Mini-benchmark: one GFL teacher, then plain and distilled students over several seeds.
 
     python tools/benchmark/mini.py [--methods ld bckd rm-pfi] [--seeds 0 1] [--jobs 2]
-        [--teacher-iters 1200] [--student-iters 800] [--image-size 192]
+        [--teacher-iters 1000] [--student-iters 600] [--image-size 192]
         [--work-dir work_dirs/benchmark_mini] [--out docs/benchmarks/mini.md]
 
 Synthetic shapes data (generated once), the mini GFL configs of configs/mini/ (ResNet-34 FPN 128
@@ -47,8 +47,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--methods', nargs='+', default=['ld', 'bckd', 'rm-pfi'],
                         choices=sorted(METHODS), help='distilled students (default: ld bckd rm-pfi)')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
-    parser.add_argument('--teacher-iters', type=int, default=1200)
-    parser.add_argument('--student-iters', type=int, default=800)
+    parser.add_argument('--teacher-iters', type=int, default=1000)
+    parser.add_argument('--student-iters', type=int, default=600)
     parser.add_argument('--image-size', type=int, default=192, help='image side (default: 192)')
     parser.add_argument('--num-train', type=int, default=1500)
     parser.add_argument('--num-val', type=int, default=200)
