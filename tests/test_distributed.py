@@ -10,14 +10,17 @@ from conftest import REPO_ROOT
 pytestmark = pytest.mark.slow
 
 
-def test_dist_train_two_cpu_processes(tmp_path):
+@pytest.mark.parametrize('config, term', [('ld_gfl_r34_r18w16_synthetic.py', 'loss_ld'),
+                                          ('bckd_gfl_r34_r18w16_synthetic.py', 'loss_bckd_cls')],
+                         ids=['ld', 'bckd'])
+def test_dist_train_two_cpu_processes(config, term, tmp_path):
     from ld_plugin.datasets.synthetic import generate_dataset
     data = tmp_path / 'data'
     generate_dataset(str(data), num_train=8, num_val=4, img_size=96, seed=1,
                      progress=lambda *a, **k: None)
-    env = dict(os.environ, PYTHON=sys.executable, PORT='29517')
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(29517 + len(config)))
     cmd = ['bash', str(REPO_ROOT / 'tools' / 'dist_train.sh'),
-           str(REPO_ROOT / 'configs/mini/ld_gfl_r34_r18w16_synthetic.py'), '2',
+           str(REPO_ROOT / 'configs/mini' / config), '2',
            '--work-dir', str(tmp_path / 'work'), '--cfg-options', 'train_cfg.max_iters=2',
            'model.teacher_ckpt=None', 'train_dataloader.batch_size=2',
            'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
@@ -33,5 +36,5 @@ def test_dist_train_two_cpu_processes(tmp_path):
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-3000:]
     assert 'Distributed training: True' in log
-    assert 'Iter(train) [2/2]' in log and 'loss_ld:' in log
+    assert 'Iter(train) [2/2]' in log and f'{term}:' in log
     assert os.path.isfile(tmp_path / 'work' / 'iter_2.pth')
