@@ -11,7 +11,8 @@
    same loss value, time ratio of ``loss`` forward + backward.
 3. ``VLRATSSAssigner`` against mmdet's ``ATSSAssigner`` on the priors of one image, with 10 and
    100 ground-truth boxes.
-Times are medians over ``--reps`` runs after one warm-up run.
+Times are medians over ``--reps`` runs after one warm-up run; the steps of part 1 are timed
+round-robin and each ratio is the median of the per-round ratios.
 """
 import argparse
 import os.path as osp
@@ -72,13 +73,15 @@ def log(message: str) -> None:
     print(f'[speed] {message}', flush=True)
 
 
-def median_seconds(fn: Callable[[], None], reps: int, device: str) -> float:
-    """Median wall time of ``fn`` over ``reps`` runs after one warm-up run."""
+def median_seconds(fn: Callable[[], None], reps: int, device: str,
+                   warmup: bool = True) -> float:
+    """Median wall time of ``fn`` over ``reps`` runs (after one warm-up run)."""
     def sync():
         if device.startswith('cuda'):
             torch.cuda.synchronize()
 
-    fn()
+    if warmup:
+        fn()
     times = []
     for _ in range(reps):
         sync()
@@ -129,8 +132,8 @@ def build_model(config: str, distill_terms=None):
     return MODELS.build(model_cfg)
 
 
-def step_time(model, loss: Callable, args) -> float:
-    """Median time of one training step: loss, backward, SGD step."""
+def train_step(model, loss: Callable, args) -> Callable[[], None]:
+    """One training step of ``model`` on a fixed random batch: loss, backward, SGD step."""
     model.to(args.device).train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(params, lr=1e-6, momentum=0.9)
@@ -144,31 +147,43 @@ def step_time(model, loss: Callable, args) -> float:
         total.backward()
         optimizer.step()
 
-    return median_seconds(step, args.reps, args.device)
+    return step
 
 
 def time_steps(args) -> List[dict]:
-    log(f'plain student step ({STUDENT}, batch {args.batch} at {args.size[0]}x{args.size[1]})')
+    """(a), (b) and each (c), timed round-robin: every round times all of them once, so that
+    a change of machine load affects the numerator and the denominator of a ratio alike."""
+    log(f'building the plain student ({STUDENT}) and the distillation models '
+        f'(batch {args.batch} at {args.size[0]}x{args.size[1]})')
     student = build_model(STUDENT)
-    plain = step_time(student, student.loss, args)
-    del student
-    rows = []
-    teacher_forward = None
+    items = {'plain': train_step(student, student.loss, args)}
+    models = {}
     for method in args.methods:
         config, terms = METHODS[method]
-        log(f'{method}: distillation step ({config})')
-        model = build_model(config, terms)
-        if teacher_forward is None:
-            inputs, _ = random_batch(args)
-            model.to(args.device)
-            log('teacher forward alone')
-            teacher_forward = median_seconds(lambda: model.teacher_outputs(inputs), args.reps,
-                                             args.device)
-        distill = step_time(model, model.loss, args)
-        rows.append(dict(method=method, distill=distill, plain=plain, teacher=teacher_forward,
-                         ratio=distill / (plain + teacher_forward)))
-        log(f'{method}: {distill:.3f} s; ratio {rows[-1]["ratio"]:.3f}')
-        del model
+        models[method] = build_model(config, terms)
+        items[method] = train_step(models[method], models[method].loss, args)
+    first = models[args.methods[0]]
+    inputs, _ = random_batch(args)
+    items['teacher'] = lambda: first.teacher_outputs(inputs)
+    times = {name: [] for name in items}
+    for round_index in range(args.reps + 1):  # round 0 warms up
+        for name, fn in items.items():
+            elapsed = median_seconds(fn, 1, args.device, warmup=False)
+            if round_index:
+                times[name].append(elapsed)
+        if round_index:
+            log(f'round {round_index}/{args.reps}: ' +
+                ', '.join(f'{name} {times[name][-1]:.3f} s' for name in items))
+        else:
+            log('warm-up round done')
+    plain, teacher = (statistics.median(times[k]) for k in ('plain', 'teacher'))
+    rows = []
+    for method in args.methods:
+        ratios = [d / (p + t) for d, p, t in zip(times[method], times['plain'],
+                                                  times['teacher'])]
+        rows.append(dict(method=method, distill=statistics.median(times[method]), plain=plain,
+                         teacher=teacher, ratio=statistics.median(ratios)))
+        log(f"{method}: {rows[-1]['distill']:.3f} s; ratio {rows[-1]['ratio']:.3f}")
     return rows
 
 
