@@ -28,10 +28,38 @@ CONFIGS = sorted(p for p in ROTATED_DIR.rglob('*.py') if '_base_' not in p.parts
 BENCHMARK = [p for p in CONFIGS if p.parent == ROTATED_DIR]
 
 
+#: mmcv kernels with no CPU implementation (mmrotate's RotatedIoULoss, ConvexGIoULoss, the
+#: convex / polygon assigners use them). No rotated config may reach them on a CPU.
+CUDA_ONLY_KERNELS = ('diff_iou_rotated_sort_vertices_forward', 'convex_iou', 'convex_giou',
+                     'min_area_polygons', 'points_in_polygons_forward',
+                     'riroi_align_rotated_forward', 'chamfer_distance_forward')
+
+
 @pytest.fixture(autouse=True)
 def rotated_scope():
     with DefaultScope.overwrite_default_scope('mmrotate'):  # restored afterwards
         yield
+
+
+@pytest.fixture(autouse=True)
+def cuda_only_kernels_forbidden(monkeypatch):
+    """Every test of this module fails if a CUDA-only mmcv kernel is called."""
+    import mmcv._ext as ext
+
+    def forbidden(name):
+        def call(*args, **kwargs):
+            raise AssertionError(f'CUDA-only kernel mmcv._ext.{name} called on a CPU path')
+        return call
+
+    for name in CUDA_ONLY_KERNELS:
+        monkeypatch.setattr(ext, name, forbidden(name))
+
+
+def test_the_cuda_only_guard_intercepts_mmcv():
+    from mmcv.ops import diff_iou_rotated_2d
+    boxes = torch.tensor([[[10., 10., 4., 2., 0.3]]])
+    with pytest.raises(AssertionError, match='diff_iou_rotated_sort_vertices_forward'):
+        diff_iou_rotated_2d(boxes, boxes)
 
 
 def config_id(path: Path) -> str:
