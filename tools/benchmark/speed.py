@@ -11,8 +11,8 @@
    same loss value, time ratio of ``loss`` forward + backward.
 3. ``VLRATSSAssigner`` against mmdet's ``ATSSAssigner`` on the priors of one image, with 10 and
    100 ground-truth boxes.
-Times are medians over ``--reps`` runs after one warm-up run; the steps of part 1 are timed
-round-robin and each ratio is the median of the per-round ratios.
+Every comparison is timed round-robin (each round times all its items once, ``--reps`` rounds
+after a warm-up round); times are medians, each ratio is the median of the per-round ratios.
 """
 import argparse
 import os.path as osp
@@ -20,7 +20,7 @@ import platform
 import statistics
 import sys
 import time
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -90,6 +90,26 @@ def median_seconds(fn: Callable[[], None], reps: int, device: str,
         sync()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def round_robin(items: Dict[str, Callable[[], None]], reps: int, device: str,
+                label: Optional[str] = None) -> Dict[str, List[float]]:
+    """Time every item once per round, ``reps`` rounds after a warm-up round: a change of the
+    machine's load then affects all items of a round alike (ratios are taken per round)."""
+    times = {name: [] for name in items}
+    for round_index in range(reps + 1):
+        for name, fn in items.items():
+            elapsed = median_seconds(fn, 1, device, warmup=False)
+            if round_index:
+                times[name].append(elapsed)
+        if round_index and label is not None:
+            log(f'{label}round {round_index}/{reps}: ' +
+                ', '.join(f'{name} {times[name][-1]:.3f} s' for name in items))
+    return times
+
+
+def median_ratio(numerators: List[float], denominators: List[float]) -> float:
+    return statistics.median(n / d for n, d in zip(numerators, denominators))
 
 
 def random_boxes(num: int, height: int, width: int, generator: torch.Generator) -> torch.Tensor:
@@ -165,24 +185,13 @@ def time_steps(args) -> List[dict]:
     first = models[args.methods[0]]
     inputs, _ = random_batch(args)
     items['teacher'] = lambda: first.teacher_outputs(inputs)
-    times = {name: [] for name in items}
-    for round_index in range(args.reps + 1):  # round 0 warms up
-        for name, fn in items.items():
-            elapsed = median_seconds(fn, 1, args.device, warmup=False)
-            if round_index:
-                times[name].append(elapsed)
-        if round_index:
-            log(f'round {round_index}/{args.reps}: ' +
-                ', '.join(f'{name} {times[name][-1]:.3f} s' for name in items))
-        else:
-            log('warm-up round done')
+    times = round_robin(items, args.reps, args.device, 'training steps: ')
     plain, teacher = (statistics.median(times[k]) for k in ('plain', 'teacher'))
     rows = []
     for method in args.methods:
-        ratios = [d / (p + t) for d, p, t in zip(times[method], times['plain'],
-                                                  times['teacher'])]
+        denominators = [p + t for p, t in zip(times['plain'], times['teacher'])]
         rows.append(dict(method=method, distill=statistics.median(times[method]), plain=plain,
-                         teacher=teacher, ratio=statistics.median(ratios)))
+                         teacher=teacher, ratio=median_ratio(times[method], denominators)))
         log(f"{method}: {rows[-1]['distill']:.3f} s; ratio {rows[-1]['ratio']:.3f}")
     return rows
 
@@ -214,18 +223,22 @@ def time_ld_head(args) -> dict:
         teacher_outs = theirs(teacher_feats)
     values = {}
 
-    def run(name, fn):
-        def step():
-            losses = fn()
-            values[name] = {k: float(sum(v).detach() if isinstance(v, (list, tuple)) else v.detach())
-                            for k, v in losses.items()}
+    def step(name, loss):
+        def run():
+            losses = loss()
+            values[name] = {k: float(sum(v).detach() if isinstance(v, (list, tuple))
+                                     else v.detach()) for k, v in losses.items()}
             sum(sum(v) if isinstance(v, (list, tuple)) else v for v in losses.values()).backward()
-        return median_seconds(step, args.reps, args.device)
+        return run
 
-    ours_s = run('ours', lambda: ours.loss(feats, samples,
-                                           teacher=TeacherOutputs(teacher_feats, teacher_outs)))
-    theirs_s = run('theirs', lambda: theirs.loss(feats, teacher_outs, samples))
-    result = dict(ours=ours_s, theirs=theirs_s, ratio=ours_s / theirs_s,
+    times = round_robin(
+        {'ours': step('ours', lambda: ours.loss(
+            feats, samples, teacher=TeacherOutputs(teacher_feats, teacher_outs))),
+         'theirs': step('theirs', lambda: theirs.loss(feats, teacher_outs, samples))},
+        args.reps, args.device, 'LD head: ')
+    ours_s, theirs_s = statistics.median(times['ours']), statistics.median(times['theirs'])
+    result = dict(ours=ours_s, theirs=theirs_s,
+                  ratio=median_ratio(times['ours'], times['theirs']),
                   values={k: (values['ours'][k], values['theirs'][k])
                           for k in ('loss_cls', 'loss_bbox', 'loss_dfl', 'loss_ld')})
     log(f'LD head: ours {ours_s:.3f} s, mmdet {theirs_s:.3f} s, ratio {result["ratio"]:.3f}')
@@ -251,14 +264,14 @@ def time_assigners(args) -> List[dict]:
                            labels=torch.zeros(num_gts, dtype=torch.long, device=args.device))
         pred = InstanceData(priors=priors)
         log(f'assigners with {num_gts} GTs on {len(priors)} priors')
-        base = median_seconds(lambda: atss.assign(pred, num_level_priors, gts), args.reps,
-                              args.device)
-        ours = median_seconds(lambda: vlr.assign(pred, num_level_priors, gts), args.reps,
-                              args.device)
+        times = round_robin({'atss': lambda: atss.assign(pred, num_level_priors, gts),
+                             'vlr': lambda: vlr.assign(pred, num_level_priors, gts)},
+                            max(args.reps, 5), args.device)
+        base, ours = statistics.median(times['atss']), statistics.median(times['vlr'])
         same = torch.equal(atss.assign(pred, num_level_priors, gts).gt_inds,
                            vlr.assign(pred, num_level_priors, gts).gt_inds)
         rows.append(dict(num_gts=num_gts, priors=len(priors), atss=base, vlr=ours,
-                         ratio=ours / base, same_positives=same))
+                         ratio=median_ratio(times['vlr'], times['atss']), same_positives=same))
         log(f'{num_gts} GTs: ATSS {base * 1e3:.1f} ms, VLR {ours * 1e3:.1f} ms')
     return rows
 
