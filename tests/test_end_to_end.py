@@ -192,7 +192,12 @@ def test_killed_run_resumes_and_its_checkpoint_serves_plain_mmdet(synthetic_root
     run = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
     deadline = time.time() + 600
-    while not (work / 'iter_4.pth').exists() and run.poll() is None and time.time() < deadline:
+
+    def saved(name):  # mmengine names the checkpoint in last_checkpoint once it is written
+        last = work / 'last_checkpoint'
+        return last.exists() and last.read_text().strip().endswith(name)
+
+    while not saved('iter_4.pth') and run.poll() is None and time.time() < deadline:
         time.sleep(0.2)
     assert run.poll() is None, 'the run ended before it could be killed:\n' + run.stdout.read()
     os.killpg(run.pid, signal.SIGKILL)  # the trainer and its workers, mid-run
