@@ -15,6 +15,16 @@ REAL_SAMPLES = REPO_ROOT.parent / 'shared' / 'data' / 'real_samples'
 LD_TERMS = Config.fromfile(str(REPO_ROOT / 'configs/_base_/distill/ld_terms.py')).ld_full_recipe.to_dict()
 
 
+def load_script(relative_path: str):
+    """Import a tool script of the repository (e.g. ``tools/run_demo.py``) as a module."""
+    import importlib.util
+    path = REPO_ROOT / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def tiny_gfl(num_classes: int = 3, width: int = 8, channels: int = 16, reg_max: int = 8,
              strides=(8, 16, 32), head_type: str = 'GFLHead', **head_kwargs) -> dict:
     """A GFL detector config small enough for unit tests (ResNet-18 at 1/8 width)."""

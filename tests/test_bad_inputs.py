@@ -131,8 +131,7 @@ def test_priors_per_location_differ(registry_scope, capsys):
     with pytest.raises(IncompatibleTeacherError,
                        match=r'priors per location \(num_base_priors\): teacher 9 vs student 3 '
                              r'\(give both heads the same anchor scales and ratios\)') as raised:
-        check_teacher_student(teacher.bbox_head if hasattr(teacher, 'bbox_head') else teacher,
-                              student, student.required_teacher_outputs())
+        check_teacher_student(teacher, student, student.required_teacher_outputs())
     with capsys.disabled():
         print(f'\n[priors per location differ] {raised.value}')
 

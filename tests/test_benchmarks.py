@@ -1,18 +1,14 @@
 """tools/benchmark: the mini-benchmark's bookkeeping and short real runs of both benchmarks."""
-import importlib.util
 import subprocess
 import sys
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, load_script
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / f'tools/benchmark/{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/benchmark/{name}.py')
 
 
 def fake_run(ap, train_seconds=10.0):

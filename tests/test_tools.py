@@ -1,11 +1,10 @@
 """Command-line tools run end to end on tiny inputs."""
-import importlib.util
 import subprocess
 import sys
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, load_script
 from ld_plugin.datasets.synthetic import generate_dataset
 
 
@@ -59,16 +58,9 @@ def test_loss_values_prints_every_term():
     assert all(float(v) >= 0 for v in values.values())
 
 
-def _load_run_demo():
-    spec = importlib.util.spec_from_file_location('run_demo', REPO_ROOT / 'tools/run_demo.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize('family', ['gfl', 'rotated-retinanet', 'rotated-fcos'])
 def test_run_demo_points_every_stage_at_its_data_format(family, monkeypatch, tmp_path):
-    run_demo = _load_run_demo()
+    run_demo = load_script('tools/run_demo.py')
     monkeypatch.setattr(sys, 'argv', ['run_demo.py', '--family', family,
                                       '--work-dir', str(tmp_path)])
     args = run_demo.parse_args()

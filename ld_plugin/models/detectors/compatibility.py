@@ -110,18 +110,17 @@ def check_feature_terms(teacher: nn.Module, student: nn.Module, terms: dict) -> 
     outputs level by level: both detectors need a neck with the same number of outputs (the
     heads check the terms' channel widths, see ``DistillHeadMixin.check_teacher_head``).
     """
-    feature_terms = {name: term for name, term in terms.items() if 'feats' in term.needs}
-    if not feature_terms:
+    names = sorted(name for name, term in terms.items() if 'feats' in term.needs)
+    if not names:
         return
-    names = sorted(feature_terms)
     problems: List[str] = []
-    necks = {who: getattr(model, 'neck', None) if getattr(model, 'with_neck', False) else None
-             for who, model in (('teacher', teacher), ('student', student))}
-    for who, neck in necks.items():
-        if neck is None:
-            problems.append(f'the {who} detector {type(teacher if who == "teacher" else student).__name__} '
-                            f'has no neck: {names} imitate FPN features level by level (use '
-                            'detectors with an FPN neck, or remove these terms)')
+    necks = {}
+    for who, model in (('teacher', teacher), ('student', student)):
+        necks[who] = model.neck if getattr(model, 'with_neck', False) else None
+        if necks[who] is None:
+            problems.append(f'the {who} detector {type(model).__name__} has no neck: {names} '
+                            'imitate FPN features level by level (use detectors with an FPN '
+                            'neck, or remove these terms)')
     if not problems:
         levels = {who: getattr(neck, 'num_outs', None) for who, neck in necks.items()}
         if None not in levels.values() and levels['teacher'] != levels['student']:
