@@ -62,6 +62,7 @@ def tiny_distill(teacher: dict = None, terms: dict = None, **student_kwargs) -> 
     student['type'] = 'DistillSingleStageDetector'
     student['teacher_config'] = dict(model=teacher or tiny_gfl(width=16, channels=16))
     student['train_cfg']['assigner'] = dict(type='VLRATSSAssigner', topk=9)
+    student['allow_random_teacher'] = True
     return student
 
 

@@ -72,6 +72,8 @@ def tiny_checkpoints(tmp_path_factory):
                          ('ld', 'ld_gfl_r34_r18w16_synthetic.py')):
         cfg = Config.fromfile(str(REPO_ROOT / 'configs/mini' / config))
         cfg.model.pop('teacher_ckpt', None)
+        if 'teacher_config' in cfg.model:
+            cfg.model.allow_random_teacher = True
         torch.manual_seed(len(name))
         model = MODELS.build(cfg.model)
         paths[name] = str(root / f'{name}.pth')

@@ -52,6 +52,7 @@ def without_teacher_ckpt(model_cfg: ConfigDict) -> dict:
     model_cfg = copy.deepcopy(model_cfg)
     if 'teacher_ckpt' in model_cfg:
         model_cfg['teacher_ckpt'] = None
+        model_cfg['allow_random_teacher'] = True
     return model_cfg
 
 
@@ -82,7 +83,7 @@ def test_lr_follows_the_batch(path):
 # ----------------------------------------------------------------------------- metafile
 def term_label(term: dict) -> str:
     """The name a metafile uses for a distillation term."""
-    loss, region = term['loss']['type'], term.get('region')
+    loss, region = term['loss']['type'].split('.')[-1], term.get('region')
     fixed = {'BinaryClassificationKDLoss': 'BCKD cls', 'IoULocalizationDistillationLoss': 'BCKD box',
              'RankMimickingLoss': 'RM', 'PredictionGuidedFeatureImitationLoss': 'PFI'}
     if loss in fixed:
@@ -138,7 +139,7 @@ def test_metafile_entry_describes_its_config(entry):
     if 'FCOS' in model['bbox_head']['type']:  # FCOS's VLR needs no assigner
         assert assigner is None
     else:
-        assert (assigner in ('VLRATSSAssigner', 'VLRMaxIoUAssigner')) == needs_vlr
+        assert (assigner in ('ld_plugin.VLRATSSAssigner', 'ld_plugin.VLRMaxIoUAssigner')) == needs_vlr
 
 
 # ----------------------------------------------------------- one training step at toy size
@@ -166,6 +167,7 @@ def shrink_model(model_cfg: ConfigDict, width: int = 8, channels: int = 16) -> d
         teacher = resolve_teacher_config(model['teacher_config']).to_dict()
         model['teacher_config'] = dict(model=shrink(teacher))
         model['teacher_ckpt'] = None
+        model['allow_random_teacher'] = True
     return model
 
 

@@ -31,6 +31,7 @@ def build_student(config: str):
     import ld_plugin  # noqa: F401  (spawned processes import afresh)
     cfg = Config.fromfile(str(REPO_ROOT / config))
     cfg.model.teacher_ckpt = None  # seeded random teacher, identical in every process
+    cfg.model.allow_random_teacher = True
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmdet'):
         model = MODELS.build(cfg.model)

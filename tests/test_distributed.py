@@ -22,7 +22,7 @@ def test_dist_train_two_cpu_processes(config, term, tmp_path):
     cmd = ['bash', str(REPO_ROOT / 'tools' / 'dist_train.sh'),
            str(REPO_ROOT / 'configs/mini' / config), '2',
            '--work-dir', str(tmp_path / 'work'), '--cfg-options', 'train_cfg.max_iters=2',
-           'model.teacher_ckpt=None', 'train_dataloader.batch_size=2',
+           'model.teacher_ckpt=None', 'model.allow_random_teacher=True', 'train_dataloader.batch_size=2',
            'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
            f'train_dataloader.dataset.data_root={data}/', 'default_hooks.logger.interval=1',
            f'val_dataloader.dataset.data_root={data}/',

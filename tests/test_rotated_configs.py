@@ -70,6 +70,7 @@ def model_without_ckpt(cfg: Config) -> dict:
     model = copy.deepcopy(cfg.model).to_dict()
     if 'teacher_ckpt' in model:
         model['teacher_ckpt'] = None
+        model['allow_random_teacher'] = True
     return model
 
 
@@ -92,7 +93,7 @@ def test_metafile_lists_every_config_with_its_teacher_and_terms():
              'BinaryClassificationKDLoss': 'BCKD cls', 'BoxDistillationLoss': 'BCKD box'}
 
     def label(term: dict) -> str:
-        name = names[term['loss']['type']]
+        name = names[term['loss']['type'].split('.')[-1]]
         if name in ('LD', 'KD'):  # Rotated-LD's merged region is 'vlr' with region weights
             region = {'main': 'Main', 'vlr': 'VLR'}[term['region']]
             if 'Assigner' in str(cfg.model.train_cfg) and 'RotatedLDRegion' in str(
@@ -130,6 +131,7 @@ def shrink(model: dict) -> dict:
         model['teacher_config'] = dict(
             model=shrink(resolve_teacher_config(model['teacher_config']).to_dict()))
         model['teacher_ckpt'] = None
+        model['allow_random_teacher'] = True
     return model
 
 

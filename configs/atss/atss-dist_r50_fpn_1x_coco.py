@@ -6,7 +6,7 @@ _base_ = 'mmdet::atss/atss_r50_fpn_1x_coco.py'
 custom_imports = dict(imports=['ld_plugin'], allow_failed_imports=False)
 model = dict(
     bbox_head=dict(
-        type='ATSSDistributionHead',
+        type='ld_plugin.ATSSDistributionHead',
         reg_max=16,
-        bbox_coder=dict(_delete_=True, type='PriorCenterDistanceCoder')))
+        bbox_coder=dict(_delete_=True, type='ld_plugin.PriorCenterDistanceCoder')))
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -4,8 +4,8 @@
 # official LD terms are sums per GPU: keep 2 img/GPU or use the per-image normalisation.
 _base_ = ['../atss/atss-dist_r50_fpn_1x_coco.py', '../_base_/distill/ld_terms.py']
 model = dict(
-    type='DistillSingleStageDetector',
+    type='ld_plugin.DistillSingleStageDetector',
     teacher_config='ld_plugin::atss/atss-dist_r101_fpn_2x_coco.py',
     teacher_ckpt='work_dirs/atss-dist_r101_fpn_2x_coco/epoch_24.pth',
-    bbox_head=dict(type='DistillATSSDistributionHead', distill_terms={{_base_.ld_atss_recipe}}),
+    bbox_head=dict(type='ld_plugin.DistillATSSDistributionHead', distill_terms={{_base_.ld_atss_recipe}}),
     train_cfg=dict(assigner={{_base_.vlr_assigner}}))

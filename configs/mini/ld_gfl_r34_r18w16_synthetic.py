@@ -13,5 +13,5 @@ model = dict(
             loss_vlr_ld={{_base_.ld_vlr_per_image}},
             loss_kd=dict(
                 pred='cls', region='main', weight='region', avg_factor='level_count',
-                loss=dict(type='ClassificationKDLoss', loss_weight=0.75, T=2)))),
+                loss=dict(type='ld_plugin.ClassificationKDLoss', loss_weight=0.75, T=2)))),
     train_cfg=dict(assigner={{_base_.vlr_assigner}}))

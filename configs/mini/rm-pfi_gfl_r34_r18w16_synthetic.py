@@ -5,6 +5,6 @@ model = dict(
     bbox_head=dict(
         distill_terms=dict(
             loss_rm={{_base_.rank_mimicking}},
-            loss_pfi=dict(loss=dict(type='PredictionGuidedFeatureImitationLoss',
+            loss_pfi=dict(loss=dict(type='ld_plugin.PredictionGuidedFeatureImitationLoss',
                                     student_channels=64, teacher_channels=128,
                                     loss_weight=1.5)))))

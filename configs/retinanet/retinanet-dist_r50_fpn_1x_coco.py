@@ -7,9 +7,9 @@ _base_ = 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'
 custom_imports = dict(imports=['ld_plugin'], allow_failed_imports=False)
 model = dict(
     bbox_head=dict(
-        type='RetinaDistributionHead',
+        type='ld_plugin.RetinaDistributionHead',
         reg_max=16,
         reg_decoded_bbox=True,
-        bbox_coder=dict(_delete_=True, type='PriorCenterDistanceCoder'),
+        bbox_coder=dict(_delete_=True, type='ld_plugin.PriorCenterDistanceCoder'),
         loss_bbox=dict(_delete_=True, type='GIoULoss', loss_weight=2.0)))
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -6,10 +6,10 @@
 _base_ = ['mmdet::retinanet/retinanet_r50_fpn_2x_coco.py', '../_base_/distill/kd_terms.py']
 custom_imports = dict(imports=['ld_plugin'], allow_failed_imports=False)
 model = dict(
-    type='DistillSingleStageDetector',
+    type='ld_plugin.DistillSingleStageDetector',
     teacher_config='mmdet::retinanet/retinanet_r101_fpn_2x_coco.py',
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/retinanet/retinanet_r101_fpn_2x_coco/retinanet_r101_fpn_2x_coco_20200131-5560aee8.pth',  # noqa: E501
     bbox_head=dict(
-        type='DistillRetinaHead',
+        type='ld_plugin.DistillRetinaHead',
         distill_terms=dict(loss_rm={{_base_.rank_mimicking}}, loss_pfi={{_base_.pfi}})))
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -4,8 +4,8 @@
 # by the student's score, Main KD; ld_terms.py ld_fcos_recipe). No published number.
 _base_ = ['./rotated-fcos-dist-le90_r18_fpn_kld_1x_dota.py', '../_base_/distill/ld_terms.py']
 model = dict(
-    type='DistillSingleStageDetector',
+    type='ld_plugin.DistillSingleStageDetector',
     teacher_config='ld_plugin::rotated/rotated-fcos-dist-le90_r34_fpn_kld_2x_dota.py',
     teacher_ckpt='work_dirs/rotated-fcos-dist-le90_r34_fpn_kld_2x_dota/epoch_24.pth',
-    bbox_head=dict(type='DistillRotatedFCOSDistributionHead',
+    bbox_head=dict(type='ld_plugin.DistillRotatedFCOSDistributionHead',
                    distill_terms={{_base_.ld_fcos_recipe}}))

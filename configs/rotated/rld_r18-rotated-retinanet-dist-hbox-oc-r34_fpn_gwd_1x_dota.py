@@ -3,9 +3,9 @@
 # row, reference/ld.md 6.6): 37.1 -> 40.2 COCO-style AP on DOTA-v1.0 val.
 _base_ = ['./rotated-retinanet-dist-hbox-oc_r18_fpn_gwd_1x_dota.py', './_base_/rld_terms.py']
 model = dict(
-    type='DistillSingleStageDetector',
+    type='ld_plugin.DistillSingleStageDetector',
     teacher_config='ld_plugin::rotated/rotated-retinanet-dist-hbox-oc_r34_fpn_gwd_2x_dota.py',
     teacher_ckpt='work_dirs/rotated-retinanet-dist-hbox-oc_r34_fpn_gwd_2x_dota/epoch_24.pth',
-    bbox_head=dict(type='DistillRotatedRetinaDistributionHead',
+    bbox_head=dict(type='ld_plugin.DistillRotatedRetinaDistributionHead',
                    distill_terms={{_base_.rld_gwd_terms}}),
     train_cfg=dict(assigner={{_base_.rld_region_assigner}}))

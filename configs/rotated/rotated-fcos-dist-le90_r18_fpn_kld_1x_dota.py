@@ -12,7 +12,7 @@ model = dict(
         depth=18, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet18')),
     neck=dict(in_channels=[64, 128, 256, 512]),
     bbox_head=dict(
-        type='RotatedFCOSDistributionHead',
+        type='ld_plugin.RotatedFCOSDistributionHead',
         reg_max=16,
         angle_support=(-1.5707963, 1.5707963),
         loss_bbox=dict(_delete_=True, type='GDLoss', loss_type='kld', fun='log1p', tau=1,

@@ -11,7 +11,7 @@ model = dict(
         depth=18, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet18')),
     neck=dict(in_channels=[64, 128, 256, 512]),
     bbox_head=dict(
-        type='RotatedRetinaDistributionHead',
+        type='ld_plugin.RotatedRetinaDistributionHead',
         reg_max=8,
         box_support=(-2.0, 2.0),
         angle_support=(-5.0, 2.0)))

@@ -48,6 +48,7 @@ def main() -> None:
     for path in args.configs:
         cfg = Config.fromfile(path)
         cfg.model.teacher_ckpt = args.teacher_ckpt
+        cfg.model.allow_random_teacher = args.teacher_ckpt is None  # documented default
         if cfg.model.bbox_head.get('num_classes') != len(CLASSES):
             raise SystemExit(f'{path}: the example batch has {len(CLASSES)} classes, the config '
                              f"{cfg.model.bbox_head.get('num_classes')}; use a configs/mini/ config")

@@ -146,6 +146,7 @@ def build_model(config: str, distill_terms=None):
     model_cfg = cfg.model
     if 'teacher_ckpt' in model_cfg:
         model_cfg.teacher_ckpt = None  # random teacher weights: timing only, no download
+        model_cfg.allow_random_teacher = True
     if distill_terms is not None:
         model_cfg.bbox_head.distill_terms = ConfigDict(distill_terms)
     model_cfg.backbone.init_cfg = None

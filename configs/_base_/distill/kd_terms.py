@@ -7,25 +7,25 @@
 # over all valid priors, normalised by the positives (averaged over GPUs); weight 1.0.
 bckd_cls = dict(
     pred='cls', region='all', weight='region', avg_factor='num_pos',
-    loss=dict(type='BinaryClassificationKDLoss', beta=1.0, loss_weight=1.0))
+    loss=dict(type='ld_plugin.BinaryClassificationKDLoss', beta=1.0, loss_weight=1.0))
 # BCKD localization: 1 - GIoU between the student's and the teacher's decoded boxes at every
 # valid prior, weighted by max_c |sigmoid(t_c) - sigmoid(s_c)| (detached); weight 4.0.
 # mode='giou' is the official code; mode='iou' the paper's text.
 bckd_box = dict(
     pred='bbox', region='all', weight='score_diff', avg_factor='num_pos',
-    loss=dict(type='IoULocalizationDistillationLoss', mode='giou', loss_weight=4.0))
+    loss=dict(type='ld_plugin.IoULocalizationDistillationLoss', mode='giou', loss_weight=4.0))
 bckd = dict(loss_bckd_cls=bckd_cls, loss_bckd_box=bckd_box)
 
 # Rank Mimicking: per GT, softmax over its positives' class scores, KL(teacher || student).
-rank_mimicking = dict(loss=dict(type='RankMimickingLoss', T=1.0, loss_weight=4.0))
+rank_mimicking = dict(loss=dict(type='ld_plugin.RankMimickingLoss', T=1.0, loss_weight=4.0))
 # Prediction-guided feature imitation, FPN 256 -> 256 (no adaptation layer), weight 1.5.
 pfi = dict(
-    loss=dict(type='PredictionGuidedFeatureImitationLoss', student_channels=256,
+    loss=dict(type='ld_plugin.PredictionGuidedFeatureImitationLoss', student_channels=256,
               teacher_channels=256, loss_weight=1.5))
 
 # Feature-imitation baselines (MSE on FPN features; official weight 2.0).
 _imitation_loss = dict(
-    type='FeatureImitationLoss', student_channels=256, teacher_channels=256, loss_weight=2.0)
+    type='ld_plugin.FeatureImitationLoss', student_channels=256, teacher_channels=256, loss_weight=2.0)
 imitation_fitnet = dict(region='all', loss=_imitation_loss)  # FitNets: the whole map
 imitation_inside_gt = dict(region='fitnet', loss=_imitation_loss)  # official 'fitnet' branch
 imitation_finegrained = dict(region='finegrained', loss=_imitation_loss)

@@ -8,7 +8,7 @@
 # loads work_dirs/gfl_r101_fpn_4x_voc0712/epoch_16.pth (relative to the working directory).
 _base_ = ['../../gfl/gfl_r50_fpn_1x_voc0712.py', '../../_base_/distill/ld_terms.py']
 model = dict(
-    type='DistillSingleStageDetector',
+    type='ld_plugin.DistillSingleStageDetector',
     teacher_config='ld_plugin::gfl/gfl_r101_fpn_4x_voc0712.py',
     teacher_ckpt='work_dirs/gfl_r101_fpn_4x_voc0712/epoch_16.pth',
-    bbox_head=dict(type='DistillGFLHead', distill_terms=dict(loss_ld={{_base_.ld_main}})))
+    bbox_head=dict(type='ld_plugin.DistillGFLHead', distill_terms=dict(loss_ld={{_base_.ld_main}})))

@@ -3,7 +3,7 @@
 # --cfg-options model.teacher_ckpt=PATH.
 _base_ = '../gfl_r18w16_fpn64_synthetic.py'
 model = dict(
-    type='DistillSingleStageDetector',
+    type='ld_plugin.DistillSingleStageDetector',
     teacher_config='ld_plugin::mini/gfl_r34_fpn128_synthetic.py',
     teacher_ckpt='work_dirs/gfl_r34_fpn128_synthetic/iter_1500.pth',
-    bbox_head=dict(type='DistillGFLHead'))
+    bbox_head=dict(type='ld_plugin.DistillGFLHead'))

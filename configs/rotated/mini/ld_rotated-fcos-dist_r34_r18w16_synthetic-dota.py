@@ -4,16 +4,16 @@
 _base_ = ['./rotated-fcos-dist_r18w16_fpn64_synthetic-dota.py',
           '../../_base_/distill/ld_terms.py']
 model = dict(
-    type='DistillSingleStageDetector',
+    type='ld_plugin.DistillSingleStageDetector',
     teacher_config='ld_plugin::rotated/mini/rotated-fcos-dist_r34_fpn128_synthetic-dota.py',
     teacher_ckpt='work_dirs/rotated-fcos-dist_r34_fpn128_synthetic-dota/iter_1500.pth',
     bbox_head=dict(
-        type='DistillRotatedFCOSDistributionHead',
+        type='ld_plugin.DistillRotatedFCOSDistributionHead',
         distill_terms=dict(
             loss_ld={{_base_.ld_main_per_image}},
             loss_vlr_ld=dict(
                 pred='bbox_dist', region='vlr', weight='student_score', avg_factor='num_images',
-                loss=dict(type='LocalizationDistillationLoss', loss_weight=0.125, T=10)),
+                loss=dict(type='ld_plugin.LocalizationDistillationLoss', loss_weight=0.125, T=10)),
             loss_kd=dict(
                 pred='cls', region='main', weight='region', avg_factor='level_count',
-                loss=dict(type='ClassificationKDLoss', loss_weight=0.625, T=2)))))
+                loss=dict(type='ld_plugin.ClassificationKDLoss', loss_weight=0.625, T=2)))))

@@ -7,7 +7,7 @@ model = dict(
     neck=dict(add_extra_convs='on_output', relu_before_extra_convs=True),
     bbox_head=dict(
         _delete_=True,
-        type='RotatedFCOSDistributionHead',
+        type='ld_plugin.RotatedFCOSDistributionHead',
         num_classes=5,
         in_channels=128,
         feat_channels=128,

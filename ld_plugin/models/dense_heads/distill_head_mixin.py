@@ -14,6 +14,7 @@ from mmdet.models.task_modules.prior_generators import anchor_inside_flags
 from mmdet.models.utils import unpack_gt_instances
 from mmdet.structures.bbox import get_box_tensor
 from mmdet.utils import InstanceList, OptConfigType
+from mmengine.logging import MMLogger
 from torch import Tensor
 
 from ..distill import DistillTargets, TeacherOutputs, build_distill_terms
@@ -69,6 +70,7 @@ class DistillHeadMixin:
         self.distill_terms: nn.ModuleDict = build_distill_terms(distill_terms)
         self._assign_records: Optional[List[ImageTargets]] = None
         self._num_level_priors: Optional[List[int]] = None
+        self._warned_no_teacher = False
         self._check_terms()
 
     # ----------------------------------------------------------------------------- build checks
@@ -97,9 +99,9 @@ class DistillHeadMixin:
                 "set train_cfg.assigner=dict(type='VLRATSSAssigner', topk=9) (ATSS "
                 "assignment) or dict(type='VLRMaxIoUAssigner', ...) (max-IoU assignment)")
 
-    def check_teacher_head(self, teacher_head: nn.Module) -> None:
-        """Checks that need the teacher: feature terms' channels match the teacher FPN."""
-        t_channels = getattr(teacher_head, 'in_channels', None)
+    def check_teacher_channels(self, t_channels: Optional[int]) -> None:
+        """Checks that need the teacher: feature terms' channels match the teacher FPN's
+        ``t_channels`` (its neck's ``out_channels``)."""
         for name, term in self.distill_terms.items():
             if isinstance(term, FeatureDistillTerm) and term.loss.teacher_channels != t_channels:
                 raise ValueError(
@@ -122,6 +124,12 @@ class DistillHeadMixin:
         batch_gt_instances, batch_gt_instances_ignore, batch_img_metas = \
             unpack_gt_instances(batch_data_samples)
         distill = teacher is not None and len(self.distill_terms) > 0
+        if teacher is None and len(self.distill_terms) > 0 and not self._warned_no_teacher:
+            self._warned_no_teacher = True
+            MMLogger.get_current_instance().warning(
+                f'{type(self).__name__}: distill_terms {list(self.distill_terms)} are not '
+                'evaluated: the detector passes no teacher outputs (use '
+                "type='DistillSingleStageDetector' with teacher_config and teacher_ckpt)")
         self._assign_records = [] if distill else None
         try:
             losses = self.loss_by_feat(*outs, batch_gt_instances, batch_img_metas,

@@ -13,12 +13,27 @@ def _strides(head: nn.Module):
     return None if gen is None else [tuple(s) for s in gen.strides]
 
 
+def _plain(value):
+    """A comparable form of a coder attribute (numbers, strings, tuples of them), else None."""
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [_plain(v) for v in value]
+        return tuple(items) if all(i is not None or v is None for i, v in zip(items, value)) \
+            else None
+    if hasattr(value, 'tolist') and getattr(value, 'numel', lambda: 0)() <= 16:
+        return _plain(value.tolist())
+    return None
+
+
 def _coder_signature(head: nn.Module):
+    """The box coder's type and every setting it decodes with (means, stds, clamps, angle
+    version, ...), as built: defaults the configs leave out are included."""
     coder = getattr(head, 'bbox_coder', None)
     if coder is None:
         return None
-    return (type(coder).__name__, tuple(getattr(coder, 'means', ())),
-            tuple(getattr(coder, 'stds', ())))
+    settings = {k: _plain(v) for k, v in sorted(vars(coder).items()) if not k.startswith('__')}
+    return (type(coder).__name__, tuple((k, v) for k, v in settings.items() if v is not None))
 
 
 def _describe(head: nn.Module) -> str:
@@ -53,9 +68,17 @@ def check_teacher_student(teacher_head: nn.Module, student_head: nn.Module,
             'give both heads the same anchor scales and ratios')
     needed = set(needed_preds)
     if 'bbox' in needed:
-        compare('box coder (the student decodes the teacher\'s boxes)',
-                _coder_signature(teacher_head), _coder_signature(student_head),
-                'give both heads the same bbox_coder')
+        t_coder, s_coder = _coder_signature(teacher_head), _coder_signature(student_head)
+        if t_coder is None or s_coder is None or t_coder[0] != s_coder[0]:
+            compare('box coder (the student decodes the teacher\'s boxes)',
+                    t_coder and t_coder[0], s_coder and s_coder[0],
+                    'give both heads the same bbox_coder')
+        else:
+            t_set, s_set = dict(t_coder[1]), dict(s_coder[1])
+            for key in sorted(set(t_set) | set(s_set)):
+                compare(f'box coder {t_coder[0]}.{key} (the student decodes the teacher\'s '
+                        'boxes)', t_set.get(key), s_set.get(key),
+                        'give both heads the same bbox_coder settings')
         if getattr(student_head, 'reg_max', None) is not None:
             needed.add('bbox_dist')
     if 'bbox_dist' in needed:
@@ -69,6 +92,9 @@ def check_teacher_student(teacher_head: nn.Module, student_head: nn.Module,
         else:
             compare('reg_max (bins per edge - 1)', t_max, s_max,
                     'train the teacher and the student with the same reg_max')
+            compare('distributions per prior (num_values: 4 edges, 5 rotated deltas)',
+                    getattr(teacher_head, 'num_values', 4), getattr(student_head, 'num_values', 4),
+                    'pair 2D heads with 2D heads and rotated heads with rotated heads')
             compare('distribution supports (value of each bin)',
                     getattr(teacher_head, 'distribution_supports', None),
                     getattr(student_head, 'distribution_supports', None),
@@ -79,28 +105,72 @@ def check_teacher_student(teacher_head: nn.Module, student_head: nn.Module,
             'are incompatible:\n  - ' + '\n  - '.join(problems))
 
 
-def check_preprocessors(teacher_cfg: dict, student_preprocessor: nn.Module) -> None:
-    """The teacher sees the student's normalised images: mean/std/channel order must agree."""
-    t_cfg = teacher_cfg.get('data_preprocessor') or {}
-    problems = []
+def _normalisation(preprocessor: nn.Module) -> dict:
+    """What a built data preprocessor does to the pixels: channel flip, mean and std."""
+    enabled = getattr(preprocessor, '_enable_normalize', False)
+    values = {'bgr_to_rgb': bool(getattr(preprocessor, '_channel_conversion', False))}
     for key in ('mean', 'std'):
-        t_val = t_cfg.get(key, None)
-        s_val = getattr(student_preprocessor, key, None)
-        if t_val is None or s_val is None:
-            continue
-        s_list = [round(float(v), 4) for v in s_val.flatten().tolist()]
-        t_list = [round(float(v), 4) for v in t_val]
-        if s_list != t_list:
-            problems.append(f'{key}: teacher {t_list} vs student {s_list}')
-    t_bgr = t_cfg.get('bgr_to_rgb', None)
-    s_bgr = getattr(student_preprocessor, '_channel_conversion', None)
-    if t_bgr is not None and s_bgr is not None and bool(t_bgr) != bool(s_bgr):
-        problems.append(f'bgr_to_rgb: teacher {bool(t_bgr)} vs student {bool(s_bgr)}')
+        value = getattr(preprocessor, key, None) if enabled else None
+        values[key] = None if value is None else \
+            [round(float(v), 4) for v in value.flatten().tolist()]
+    return values
+
+
+def check_preprocessors(teacher_preprocessor: nn.Module, student_preprocessor: nn.Module) -> None:
+    """The teacher sees the student's normalised images: mean/std/channel order must agree.
+
+    Compared on the built preprocessors, so values a config leaves to their defaults
+    (no ``mean``: no normalisation; no ``bgr_to_rgb``: False) count too.
+    """
+    teacher = _normalisation(teacher_preprocessor)
+    student = _normalisation(student_preprocessor)
+    problems = [f'{key}: teacher {teacher[key]} vs student {student[key]}'
+                for key in teacher if teacher[key] != student[key]]
     if problems:
         raise IncompatibleTeacherError(
             'the teacher runs on the student\'s preprocessed images, but the teacher config '
-            'normalises differently: ' + '; '.join(problems)
+            'normalises differently (None: not normalised): ' + '; '.join(problems)
             + '. Set the student data_preprocessor to the teacher\'s values')
+
+
+#: attributes of query-based detectors (DETR family) and two-stage detectors
+_QUERY_PARTS = ('query_embedding', 'encoder', 'decoder')
+
+
+def check_teacher_detector(teacher: nn.Module, needed: Iterable[str]) -> None:
+    """Refuse a teacher whose predictions are not per prior of a dense head.
+
+    Terms that compare predictions (``'cls'``, ``'bbox_dist'``, ``'bbox'`` in ``needed``) read
+    the teacher's ``bbox_head`` outputs prior by prior; two-stage (Faster R-CNN: ``rpn_head`` +
+    ``roi_head``) and query-based teachers (DETR family) have no such predictions. Feature
+    terms (``'feats'``) need only the teacher's ``extract_feat`` (checked by
+    :func:`check_feature_terms`).
+    """
+    name = type(teacher).__name__
+    if not callable(getattr(teacher, 'extract_feat', None)):
+        raise IncompatibleTeacherError(
+            f'the teacher {name} is not an mmdet detector (no extract_feat); teacher_config '
+            'must describe a detector model')
+    preds = sorted(set(needed) - {'feats'})
+    if not preds:
+        return
+    advice = ('distill from a single-stage dense teacher (GFL, ATSS, FCOS, RetinaNet, or their '
+              'distribution versions) with the student\'s classes, strides and priors per '
+              'location, or keep only feature terms (region \'all\', \'fitnet\', '
+              '\'finegrained\'), which need only the teacher\'s FPN')
+    head = getattr(teacher, 'bbox_head', None)
+    if head is None:
+        kind = 'a two-stage detector (rpn_head + roi_head): it predicts per proposal' \
+            if hasattr(teacher, 'roi_head') else 'a detector without a dense bbox_head'
+        raise IncompatibleTeacherError(
+            f'the teacher {name} is {kind}, not per prior of a dense head, but the distill terms '
+            f'compare the teacher\'s predictions {preds}: {advice}')
+    if any(hasattr(teacher, part) for part in _QUERY_PARTS) or \
+            getattr(head, 'prior_generator', None) is None:
+        raise IncompatibleTeacherError(
+            f'the teacher {name} ({type(head).__name__}) predicts per query or without priors, '
+            f'not per prior of a dense head, but the distill terms compare the teacher\'s '
+            f'predictions {preds}: {advice}')
 
 
 def check_feature_terms(teacher: nn.Module, student: nn.Module, terms: dict) -> None:
@@ -108,7 +178,7 @@ def check_feature_terms(teacher: nn.Module, student: nn.Module, terms: dict) -> 
 
     Feature terms (``needs`` holds ``'feats'``) compare the teacher's and the student's neck
     outputs level by level: both detectors need a neck with the same number of outputs (the
-    heads check the terms' channel widths, see ``DistillHeadMixin.check_teacher_head``).
+    heads check the terms' channel widths, see ``DistillHeadMixin.check_teacher_channels``).
     """
     names = sorted(name for name, term in terms.items() if 'feats' in term.needs)
     if not names:

@@ -3,7 +3,9 @@ from pathlib import Path
 from typing import Optional, Union
 
 import torch
+import torch.nn as nn
 from mmdet.models.detectors import SingleStageDetector
+from mmengine.logging import MMLogger
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
@@ -11,8 +13,18 @@ from torch import Tensor
 
 from ...utils.config import resolve_teacher_config
 from ..distill import TeacherOutputs
-from .compatibility import check_feature_terms, check_preprocessors, check_teacher_student
-from .teacher_loading import load_teacher_checkpoint
+from .compatibility import (IncompatibleTeacherError, check_feature_terms, check_preprocessors,
+                            check_teacher_detector, check_teacher_student)
+from .teacher_loading import TeacherCheckpointError, load_teacher_checkpoint
+
+
+def fpn_channels(detector: nn.Module) -> Optional[int]:
+    """Channels of the detector's FPN outputs: its neck's ``out_channels``, else the width its
+    dense head reads."""
+    channels = getattr(getattr(detector, 'neck', None), 'out_channels', None)
+    if channels is None:
+        channels = getattr(getattr(detector, 'bbox_head', None), 'in_channels', None)
+    return channels
 
 
 @MODELS.register_module()
@@ -29,9 +41,24 @@ class DistillSingleStageDetector(SingleStageDetector):
         teacher_config: teacher config (path, ``mmdet::``/``ld_plugin::`` package path, path
             relative to the plugin's ``configs/``, or dict); see
             :func:`ld_plugin.utils.resolve_teacher_config`.
-        teacher_ckpt: teacher weights, local path or URL. ``None`` keeps a randomly initialised
-            teacher (only useful for tests).
+        teacher_ckpt: teacher weights, local path or URL. ``None`` builds with a randomly
+            initialised teacher (with a warning: building, testing a student checkpoint and
+            timing need no teacher weights), and training then raises
+            :class:`TeacherCheckpointError` at its first step unless ``allow_random_teacher``.
+        teacher_ckpt_prefix: key prefix of the teacher's weights inside ``teacher_ckpt`` (a
+            checkpoint of another distillation framework, e.g. ``'distiller.teacher.'``);
+            ``None`` finds it when only one prefix holds them.
+        allow_random_teacher: allow training with a randomly initialised teacher when
+            ``teacher_ckpt`` is ``None`` (tests and timing only: the student imitates noise).
         eval_teacher: keep the teacher in eval mode (frozen BN statistics). Defaults to True.
+
+    Raises:
+        IncompatibleTeacherError: the teacher cannot guide this student (two-stage or
+            query-based teacher for prediction terms, other classes, strides, priors, bins,
+            box coder or normalisation), or the student head has no distillation term.
+        TeacherCheckpointError: ``teacher_ckpt`` missing, unreadable, of another architecture
+            (at build), or not set while training (``train_step``) without
+            ``allow_random_teacher``.
     """
 
     def __init__(self,
@@ -40,6 +67,8 @@ class DistillSingleStageDetector(SingleStageDetector):
                  bbox_head: ConfigType,
                  teacher_config: Union[str, Path, dict],
                  teacher_ckpt: Optional[str] = None,
+                 teacher_ckpt_prefix: Optional[str] = None,
+                 allow_random_teacher: bool = False,
                  eval_teacher: bool = True,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -53,15 +82,32 @@ class DistillSingleStageDetector(SingleStageDetector):
                 f'{type(self).__name__}: student bbox_head {type(self.bbox_head).__name__} takes '
                 'no teacher outputs; use a distillation head such as DistillGFLHead')
         self.eval_teacher = eval_teacher
-        teacher_model_cfg = resolve_teacher_config(teacher_config)
-        check_preprocessors(teacher_model_cfg, self.data_preprocessor)
-        teacher = MODELS.build(teacher_model_cfg)
-        check_teacher_student(teacher.bbox_head, self.bbox_head,
-                              self.bbox_head.required_teacher_outputs())
+        needed = self.bbox_head.required_teacher_outputs()
+        if not self.bbox_head.distill_terms:
+            raise IncompatibleTeacherError(
+                f'{type(self).__name__}: the student {type(self.bbox_head).__name__} has no '
+                'distill_terms (none given, or all set to None), so the teacher would run for '
+                'nothing; add terms (e.g. _base_ ld_plugin configs/_base_/distill/ld_terms.py) '
+                "or train the plain detector (type='GFL', ...)")
+        teacher = MODELS.build(resolve_teacher_config(teacher_config))
+        check_teacher_detector(teacher, needed)
+        check_preprocessors(teacher.data_preprocessor, self.data_preprocessor)
+        #: the teacher's head runs only when a term compares its predictions
+        self.teacher_head_needed = bool(needed - {'feats'})
+        if self.teacher_head_needed:
+            check_teacher_student(teacher.bbox_head, self.bbox_head, needed)
         check_feature_terms(teacher, self, self.bbox_head.distill_terms)
-        self.bbox_head.check_teacher_head(teacher.bbox_head)
+        self.bbox_head.check_teacher_channels(fpn_channels(teacher))
+        teacher.dataset_meta = None
         if teacher_ckpt is not None:
-            load_teacher_checkpoint(teacher, teacher_ckpt)
+            load_teacher_checkpoint(teacher, teacher_ckpt, prefix=teacher_ckpt_prefix)
+        elif not allow_random_teacher:
+            MMLogger.get_current_instance().warning(
+                f'{type(self).__name__}: teacher_ckpt is None, so the teacher keeps its random '
+                'initial weights; training will stop at its first step unless '
+                'allow_random_teacher=True (set model.teacher_ckpt to the trained teacher)')
+        #: True when the teacher has random weights and training them was not allowed
+        self.refuse_training = teacher_ckpt is None and not allow_random_teacher
         teacher.requires_grad_(False)
         teacher.eval()
         # Stored outside nn.Module's registries: no state_dict, optimizer or DDP entry.
@@ -71,8 +117,29 @@ class DistillSingleStageDetector(SingleStageDetector):
         """Teacher FPN features and head outputs on the student's preprocessed batch."""
         with torch.no_grad():
             feats = self.teacher.extract_feat(batch_inputs)
-            head_outs = self.teacher.bbox_head(feats)
+            head_outs = self.teacher.bbox_head(feats) if self.teacher_head_needed else None
         return TeacherOutputs(feats=feats, head_outs=head_outs)
+
+    def check_teacher_trained(self) -> None:
+        """Raise :class:`TeacherCheckpointError` when training would start from a random teacher
+        that was not explicitly allowed (``teacher_ckpt=None``)."""
+        if self.refuse_training:
+            raise TeacherCheckpointError(
+                f'{type(self).__name__}: teacher_ckpt is not set, so the student would imitate a '
+                'randomly initialised teacher; set model.teacher_ckpt to the trained teacher '
+                "(path or URL, e.g. --cfg-options model.teacher_ckpt=work_dirs/teacher/"
+                "iter_1500.pth), or model.allow_random_teacher=True for tests and timing only")
+
+    def init_weights(self) -> None:
+        """mmengine's runner calls this (on the unwrapped model, DDP included) before training:
+        a random teacher is refused there, before any data is trained on."""
+        self.check_teacher_trained()
+        super().init_weights()
+
+    def train_step(self, data, optim_wrapper) -> dict:
+        """mmengine's training step, refused with a random teacher unless allowed."""
+        self.check_teacher_trained()
+        return super().train_step(data, optim_wrapper)
 
     def loss(self, batch_inputs: Tensor, batch_data_samples: SampleList) -> dict:
         x = self.extract_feat(batch_inputs)

@@ -1,5 +1,6 @@
 """Load a teacher checkpoint (local path or URL) with clear errors."""
 import os.path as osp
+from typing import Dict, List, Optional
 
 import torch.nn as nn
 from mmengine.logging import MMLogger
@@ -13,8 +14,46 @@ class TeacherCheckpointError(RuntimeError):
     """The teacher checkpoint is missing, unreadable or of another architecture."""
 
 
-def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> None:
-    """Load ``filename`` into ``teacher``; every teacher parameter must be in the checkpoint."""
+def _shape(value) -> Optional[tuple]:
+    return tuple(value.shape) if hasattr(value, 'shape') else None
+
+
+def find_state_prefixes(own: Dict[str, object], given: Dict[str, object]) -> List[str]:
+    """Key prefixes of ``given`` under which every key of ``own`` appears with its shape.
+
+    A checkpoint written by a distillation framework keeps the teacher under a prefix (e.g.
+    ``'distiller.teacher.'``, ``'teacher_model.'``), the student under another
+    (``'architecture.'``); a prefix is returned only when *all* ``own`` keys are found below it.
+    """
+    probe = next(iter(own))
+    candidates = {key[:-len(probe)] for key in given
+                  if key.endswith(probe) and key != probe
+                  and key[:-len(probe)].endswith('.')}
+    return sorted(prefix for prefix in candidates
+                  if all(_shape(given.get(prefix + k)) == _shape(v) for k, v in own.items()))
+
+
+def load_teacher_checkpoint(teacher: nn.Module, filename: str,
+                            prefix: Optional[str] = None) -> None:
+    """Load ``filename`` into ``teacher``; every teacher parameter must be in the checkpoint.
+
+    Args:
+        teacher: the built teacher detector.
+        filename: local path or URL of an mmengine / mmdet checkpoint (``state_dict`` inside or
+            the bare state dict; a ``module.`` prefix of DDP is removed).
+        prefix: key prefix of the teacher's weights in a checkpoint written by another
+            distillation framework (e.g. ``'distiller.teacher.'``). ``None``: the weights are
+            taken at the top level or, when they are not there, under the only prefix that
+            holds all of them.
+
+    The checkpoint's ``meta['dataset_meta']`` (class names of the data the teacher was trained
+    on, written by mmengine) is kept as ``teacher.dataset_meta`` for the data checks.
+
+    Raises:
+        TeacherCheckpointError: file missing or unreadable, weights missing or of other shapes,
+            or several prefixes holding the teacher's weights (the message lists them and the
+            ``teacher_ckpt_prefix`` option that picks one).
+    """
     if not str(filename).startswith(REMOTE_PREFIXES) and not osp.isfile(filename):
         raise TeacherCheckpointError(
             f'teacher_ckpt {filename!r} does not exist (relative paths are taken from the working '
@@ -30,18 +69,43 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> None:
     state = checkpoint.get('state_dict', checkpoint)
     own = teacher.state_dict()
     given = {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in state.items()}
+    if prefix is not None:
+        found = {k[len(prefix):]: v for k, v in given.items() if k.startswith(prefix)}
+        if not found:
+            raise TeacherCheckpointError(
+                f'teacher_ckpt {filename!r} has no key starting with teacher_ckpt_prefix='
+                f'{prefix!r} (e.g. {sorted(given)[:3]}); fix the prefix or set it to None')
+        given = found
+    elif not set(own) <= set(given):
+        prefixes = find_state_prefixes(own, given)
+        if len(prefixes) == 1:
+            MMLogger.get_current_instance().info(
+                f'teacher_ckpt {filename!r}: the teacher weights were found under the prefix '
+                f'{prefixes[0]!r} (a checkpoint of another distillation framework) and loaded '
+                'from there')
+            given = {k[len(prefixes[0]):]: v for k, v in given.items()
+                     if k.startswith(prefixes[0])}
+        elif len(prefixes) > 1:
+            raise TeacherCheckpointError(
+                f'teacher_ckpt {filename!r} holds weights of the teacher architecture under '
+                f'{len(prefixes)} prefixes {prefixes} (e.g. the teacher and a student of the same '
+                "architecture); choose one with model.teacher_ckpt_prefix='<prefix>'")
     missing = sorted(set(own) - set(given))
     unexpected = sorted(set(given) - set(own))
-    mismatched = [f'{k}: checkpoint {tuple(given[k].shape)} vs model {tuple(own[k].shape)}'
+    mismatched = [f'{k}: checkpoint {_shape(given[k])} vs model {_shape(own[k])}'
                   for k in sorted(set(own) & set(given))
-                  if hasattr(given[k], 'shape') and tuple(given[k].shape) != tuple(own[k].shape)]
+                  if _shape(given[k]) is not None and _shape(given[k]) != _shape(own[k])]
     if missing or mismatched:
         raise TeacherCheckpointError(
             f'teacher_ckpt {filename!r} does not match the teacher_config architecture: '
             f'{len(missing)} teacher keys missing (e.g. {missing[:5]}), {len(mismatched)} shape '
             f'mismatches (e.g. {mismatched[:3]}), {len(unexpected)} unexpected keys '
-            f'(e.g. {unexpected[:5]}). Use the checkpoint trained with that teacher config')
+            f'(e.g. {unexpected[:5]}). Use the checkpoint trained with that teacher config; a '
+            "checkpoint that keeps the teacher under a key prefix loads with "
+            "model.teacher_ckpt_prefix='<prefix>'")
     _load_checkpoint_to_model(teacher, {'state_dict': given}, strict=False)
+    meta = checkpoint.get('meta') if isinstance(checkpoint.get('meta'), dict) else {}
+    teacher.dataset_meta = meta.get('dataset_meta')
     if unexpected:
         MMLogger.get_current_instance().warning(
             f'teacher_ckpt {filename!r}: ignored {len(unexpected)} unexpected keys '

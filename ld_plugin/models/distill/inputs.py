@@ -51,7 +51,7 @@ class DistillInputs:
         self.distributions_per_prior = distributions_per_prior
         self.num_images = student_outs[0][0].shape[0]
         self._cache: Dict[Tuple[str, str], List[Tensor]] = {}
-        self._num_pos: Optional[float] = None
+        self._level_num_pos: Optional[List[float]] = None
 
     @property
     def num_levels(self) -> int:
@@ -90,12 +90,17 @@ class DistillInputs:
         return flat
 
     @property
+    def level_num_pos(self) -> List[float]:
+        """Positives of each FPN level in the batch, averaged over GPUs (one collective call,
+        made by every process whatever its batch holds)."""
+        if self._level_num_pos is None:
+            labels = self.targets.labels
+            counts = torch.stack([((lbl >= 0) & (lbl < self.num_classes)).sum()
+                                  for lbl in labels]).float()
+            self._level_num_pos = reduce_mean(counts).tolist()
+        return self._level_num_pos
+
+    @property
     def num_pos(self) -> float:
         """Positives in the batch, averaged over GPUs (at least 1)."""
-        if self._num_pos is None:
-            count = sum(((lbl >= 0) & (lbl < self.num_classes)).sum()
-                        for lbl in self.targets.labels)
-            device = self.targets.labels[0].device
-            count = torch.as_tensor(count, dtype=torch.float, device=device)
-            self._num_pos = reduce_mean(count).clamp(min=1).item()
-        return self._num_pos
+        return max(sum(self.level_num_pos), 1.0)

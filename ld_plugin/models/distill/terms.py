@@ -25,6 +25,7 @@ import torch
 import torch.nn as nn
 from mmdet.registry import MODELS
 from mmdet.utils import reduce_mean
+from mmengine.logging import MMLogger
 from torch import Tensor
 
 from ..losses.feature_imitation_loss import finegrained_mask, fitnet_mask, gibox_mask
@@ -83,8 +84,11 @@ class PriorDistillTerm(DistillTerm):
             16.0 for VLR LD), ``'level_count'`` (priors of the region at that level: official
             Main KD; averaged over GPUs like mmdet's ``num_pos``, so that a batch split over
             several GPUs gives the single-GPU loss), ``'num_pos'`` (positives in the batch
-            averaged over GPUs) or ``'num_images'`` (images per GPU); the last three are
-            multiplied by the rows per prior.
+            averaged over GPUs, at least 1) or ``'num_images'`` (images per GPU); the last three
+            are multiplied by the rows per prior. With ``'num_pos'`` a level without any
+            positive in the whole batch (all GPUs) contributes 0, as the official BCKD code skips
+            such levels: a sum over every valid prior divided by a count of positives is
+            otherwise unbounded on a batch without (or with very few) positives.
     """
 
     keys = ('pred', 'region', 'weight', 'avg_factor')
@@ -133,10 +137,10 @@ class PriorDistillTerm(DistillTerm):
         return weights > 0, weights
 
     def _level_loss(self, inputs: DistillInputs, level: int, mask: Tensor,
-                    region_weight: Tensor, normaliser: float) -> Tensor:
+                    region_weight: Tensor, normaliser: Optional[float]) -> Tensor:
         student = inputs.preds('student', self.pred)[level]
         teacher = inputs.preds('teacher', self.pred)[level]
-        if not mask.any():
+        if normaliser is None or not mask.any():
             return student.sum() * 0
         s, t, w = student[mask], teacher[mask], region_weight[mask]
         if self.weight != 'region':
@@ -155,15 +159,17 @@ class PriorDistillTerm(DistillTerm):
             normaliser = normaliser * rows
         return self.loss(s, t, weight=w, avg_factor=normaliser)
 
-    def _normalisers(self, inputs: DistillInputs, masks: List[Tensor]) -> List[float]:
-        """avg_factor of each level, per row of a prior (multiplied by the rows per prior)."""
+    def _normalisers(self, inputs: DistillInputs, masks: List[Tensor]) -> List[Optional[float]]:
+        """avg_factor of each level, per row of a prior (multiplied by the rows per prior);
+        ``None`` for a level that contributes nothing (no positive anywhere in the batch, for
+        ``'num_pos'``)."""
         if not isinstance(self.avg_factor, str):
             return [float(self.avg_factor)] * len(masks)
         if self.avg_factor == 'level_count':  # region priors per level, averaged over GPUs
             counts = torch.stack([mask.sum() for mask in masks]).float()
             return reduce_mean(counts).clamp(min=1).tolist()
         if self.avg_factor == 'num_pos':
-            return [inputs.num_pos] * len(masks)
+            return [inputs.num_pos if count > 0 else None for count in inputs.level_num_pos]
         return [float(inputs.num_images)] * len(masks)
 
 
@@ -281,6 +287,26 @@ TERM_KINDS = {'prior': PriorDistillTerm, 'rank': RankMimickingTerm,
               'feature_pfi': FeatureDistillTerm, 'feature_mask': FeatureDistillTerm}
 
 
+def check_loss_weight(name: str, loss: nn.Module) -> None:
+    """A negative ``loss_weight`` would push the student *away* from the teacher (gradient
+    ascent on the divergence): refused. Zero: the term is computed for nothing, said in the log.
+
+    Raises:
+        ValueError: ``loss_weight < 0``.
+    """
+    weight = getattr(loss, 'loss_weight', None)
+    if not isinstance(weight, (int, float)):
+        return
+    if weight < 0:
+        raise ValueError(f'distill term {name!r}: loss_weight={weight} is negative, which '
+                         'maximises the difference to the teacher; use a positive weight, or '
+                         f'set {name}=None to switch the term off')
+    if weight == 0:
+        MMLogger.get_current_instance().warning(
+            f'distill term {name!r}: loss_weight=0 computes the term for nothing; set '
+            f'{name}=None in distill_terms to switch it off')
+
+
 def build_distill_term(name: str, cfg: dict) -> DistillTerm:
     if not name.startswith('loss'):
         raise ValueError(f'distill term {name!r}: names must start with "loss" so that '
@@ -293,6 +319,7 @@ def build_distill_term(name: str, cfg: dict) -> DistillTerm:
         raise ValueError(f"distill term {name!r}: 'loss' must be a loss config dict with a "
                          f"'type', got {loss_cfg!r}")
     loss = MODELS.build(loss_cfg)
+    check_loss_weight(name, loss)
     kind = getattr(loss, 'distill_kind', 'prior')
     term_cls = TERM_KINDS[kind]
     unknown = set(cfg) - set(term_cls.keys)

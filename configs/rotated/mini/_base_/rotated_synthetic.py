@@ -45,8 +45,8 @@ test_dataloader = val_dataloader
 # the DOTA mAP and its COCO-style mean, computed in-process (mmrotate's DOTAMetric spawns 4
 # processes per IoU threshold: minutes on a CPU machine)
 val_evaluator = [
-    dict(type='InProcessDOTAMetric', metric='mAP'),
-    dict(type='InProcessDOTAMetric', metric='mAP', prefix='dota_coco',
+    dict(type='ld_plugin.InProcessDOTAMetric', metric='mAP'),
+    dict(type='ld_plugin.InProcessDOTAMetric', metric='mAP', prefix='dota_coco',
          iou_thrs=[0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]),
 ]
 test_evaluator = val_evaluator
