@@ -16,7 +16,7 @@ from .utils.checkpoint import register_checkpoint_safe_globals
 
 register_checkpoint_safe_globals()
 
-from . import datasets, models  # noqa: E402,F401  (registration side effects)
+from . import datasets, engine, models  # noqa: E402,F401  (registration side effects)
 
 
 def _import_rotated() -> bool:

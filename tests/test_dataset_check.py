@@ -1,11 +1,15 @@
 """Missing dataset files are reported before training or testing starts, with the fix."""
+import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
+import pytest
 from mmengine.config import Config
 
 from conftest import REPO_ROOT
 from ld_plugin.datasets.synthetic import generate_dataset
+from ld_plugin.utils.data_model_check import coco_categories, leaf_datasets
 from ld_plugin.utils.dataset_check import missing_dataset_files
 
 MINI = REPO_ROOT / 'configs/mini/gfl_r18w16_fpn64_synthetic.py'
@@ -68,3 +72,34 @@ def test_train_and_test_tools_stop_before_building(tmp_path):
                            str(ckpt), '--cfg-options', *options],
                           capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
     assert test.returncode != 0 and f"test_dataloader.dataset.ann_file: '{root}" in test.stderr
+
+
+@pytest.mark.parametrize('layout', ['categories_last', 'categories_first', 'no_categories'])
+def test_coco_categories_are_read_from_anywhere_in_the_file(layout, tmp_path):
+    categories = [dict(id=1, name='a "quoted" ]name['), dict(id=7, name='b', supercategory='x')]
+    big = [dict(id=i, image_id=1, category_id=1, bbox=[0, 0, 1, 1]) for i in range(5000)]
+    data = dict(images=[dict(id=1, file_name='0.png')], annotations=big)
+    if layout == 'categories_last':
+        data['categories'] = categories
+    elif layout == 'categories_first':
+        data = dict(categories=categories, **data)
+    path = tmp_path / 'ann.json'
+    path.write_text(json.dumps(data, indent=1))
+    assert coco_categories(str(path)) == (None if layout == 'no_categories' else categories)
+
+
+def test_coco_categories_of_an_unreadable_file(tmp_path):
+    (tmp_path / 'empty.json').write_text('')
+    (tmp_path / 'list.json').write_text('[1, 2]')
+    (tmp_path / 'cut.json').write_text('{"images": [], "categories": [{"id": 1, "na')
+    for name in ('empty.json', 'list.json', 'cut.json', 'missing.json'):
+        assert coco_categories(str(tmp_path / name)) is None, name
+
+
+def test_leaf_datasets_name_their_config_path():
+    leaf, other = SimpleNamespace(), SimpleNamespace()
+    wrapped = SimpleNamespace(dataset=SimpleNamespace(datasets=[leaf, SimpleNamespace(
+        dataset=other)]))
+    assert leaf_datasets(wrapped, 'train_dataloader.dataset') == [
+        ('train_dataloader.dataset.dataset.datasets[0]', leaf),
+        ('train_dataloader.dataset.dataset.datasets[1].dataset', other)]

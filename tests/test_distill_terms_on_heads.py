@@ -149,7 +149,8 @@ def test_bckd_terms_equal_the_formula(kind):
     labels = torch.cat(targets[1], dim=1)
     num_pos = float(((labels >= 0) & (labels < NUM_CLASSES)).sum())
     # a level without any positive in the batch contributes nothing (official BCKD)
-    kept = torch.cat([torch.full((lbl.shape[1], ), float(((lbl >= 0) & (lbl < NUM_CLASSES)).any()))
+    kept = torch.cat([torch.full((lbl.shape[1], ),
+                                 float(((lbl >= 0) & (lbl < NUM_CLASSES)).any()))
                       for lbl in targets[1]])
     s_cls, t_cls = flat(outs[0], 1), flat(teacher.head_outs[0], 1)
     ps, pt = s_cls.sigmoid(), t_cls.sigmoid()

@@ -110,8 +110,9 @@ def test_box_coder_settings_are_compared_for_box_terms(registry_scope, capsys):
     cfg.update(type='DistillSingleStageDetector', allow_random_teacher=True,
                teacher_config=dict(model=atss([0.1, 0.1, 0.1, 0.1], 'ATSSHead')))
     with pytest.raises(IncompatibleTeacherError,
-                       match=r'box coder DeltaXYWHBBoxCoder.stds .*: teacher \(0.1, 0.1, 0.1, 0.1\) '
-                             r'vs student \(0.1, 0.1, 0.2, 0.2\)') as raised:
+                       match=r'box coder DeltaXYWHBBoxCoder.stds .*: '
+                             r'teacher \(0.1, 0.1, 0.1, 0.1\) vs student \(0.1, 0.1, 0.2, 0.2\)'
+                       ) as raised:
         MODELS.build(cfg)
     report(capsys, 'box coder settings differ', raised.value)
 
@@ -202,3 +203,19 @@ def test_ambiguous_prefixes_name_the_option(registry_scope, tmp_path, capsys):
     model = MODELS.build(cfg)
     for key, value in model.teacher.state_dict().items():
         torch.testing.assert_close(value, teacher[key])
+
+
+def test_distributions_per_prior_are_compared():
+    """A 2D distribution teacher (4 edges) for a rotated student (5 deltas) with LD."""
+    from types import SimpleNamespace
+
+    from ld_plugin.models.detectors.compatibility import check_teacher_student
+
+    def head(values):
+        return SimpleNamespace(num_classes=3, cls_out_channels=3, num_base_priors=1, reg_max=8,
+                               prior_generator=SimpleNamespace(strides=[(8, 8), (16, 16)]),
+                               distribution_supports=None, num_values=values)
+    check_teacher_student(head(5), head(5), {'bbox_dist'})
+    with pytest.raises(IncompatibleTeacherError,
+                       match=r'distributions per prior .*: teacher 4 vs student 5'):
+        check_teacher_student(head(4), head(5), {'bbox_dist'})

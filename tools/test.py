@@ -12,6 +12,9 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import ld_plugin  # noqa: E402,F401
+from ld_plugin.engine import (  # noqa: E402
+    add_dataset_model_check_hook, run_with_data_checks)
+from ld_plugin.utils.data_model_check import DatasetModelMismatchError  # noqa: E402
 from ld_plugin.utils.dataset_check import check_dataset_files  # noqa: E402
 
 
@@ -53,8 +56,13 @@ def main() -> None:
         check_dataset_files(cfg, ('test_dataloader',))
     except FileNotFoundError as error:
         raise SystemExit(str(error))
+    add_dataset_model_check_hook(cfg)  # data vs model and checkpoint, before testing
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    try:
+        run_with_data_checks(runner, 'test')
+    except DatasetModelMismatchError as error:
+        raise SystemExit('the data does not match the model, nothing was tested:\n'
+                         f'{error}') from None
 
 
 if __name__ == '__main__':

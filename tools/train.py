@@ -14,6 +14,9 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import ld_plugin  # noqa: E402,F401  (registers the plugin, allow-lists checkpoint types)
+from ld_plugin.engine import (  # noqa: E402
+    add_dataset_model_check_hook, run_with_data_checks)
+from ld_plugin.utils.data_model_check import DatasetModelMismatchError  # noqa: E402
 from ld_plugin.utils.dataset_check import check_dataset_files  # noqa: E402
 
 
@@ -87,9 +90,14 @@ def main() -> None:
                             if cfg.get('val_cfg') else ('train_dataloader',))
     except FileNotFoundError as error:
         raise SystemExit(str(error))
+    add_dataset_model_check_hook(cfg)  # built data vs built model, before the first iteration
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        run_with_data_checks(runner, 'train')
+    except DatasetModelMismatchError as error:
+        raise SystemExit('the data does not match the model, nothing was trained:\n'
+                         f'{error}') from None
 
 
 if __name__ == '__main__':

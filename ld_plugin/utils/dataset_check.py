@@ -1,23 +1,31 @@
-"""Check that the dataset files a config names exist, before any model is built."""
+"""Check that the dataset files a config names exist, before any model is built
+(:func:`check_dataset_files`); the built data against the built model is
+:mod:`ld_plugin.utils.data_model_check`."""
 import os.path as osp
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 from mmengine.config import Config
 
 SPLITS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
-def _leaf_datasets(dataset: dict) -> Iterator[dict]:
-    """Datasets inside wrappers (RepeatDataset, ClassBalancedDataset, ConcatDataset)."""
+def leaf_dataset_cfgs(dataset: dict, where: str) -> Iterator[Tuple[str, dict]]:
+    """``(config path, config)`` of the datasets inside wrappers (RepeatDataset,
+    ClassBalancedDataset, ConcatDataset); ``where`` is the path of ``dataset``."""
     if not isinstance(dataset, dict):
         return
     if 'datasets' in dataset:
-        for inner in dataset['datasets']:
-            yield from _leaf_datasets(inner)
+        for index, inner in enumerate(dataset['datasets']):
+            yield from leaf_dataset_cfgs(inner, f'{where}.datasets[{index}]')
     elif 'dataset' in dataset:
-        yield from _leaf_datasets(dataset['dataset'])
+        yield from leaf_dataset_cfgs(dataset['dataset'], f'{where}.dataset')
     else:
-        yield dataset
+        yield where, dataset
+
+
+def _leaf_datasets(dataset: dict) -> Iterator[dict]:
+    """Dataset configs inside wrappers (RepeatDataset, ClassBalancedDataset, ConcatDataset)."""
+    return (leaf for _, leaf in leaf_dataset_cfgs(dataset, 'dataset'))
 
 
 def _local(path: str) -> bool:
