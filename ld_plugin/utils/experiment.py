@@ -84,6 +84,8 @@ def train_and_test(name: str, cfg: Config, config_hash: str, iters: int,
         return result
     log(f'{name}: training for {iters} iterations -> {cfg.work_dir}')
     start = time.time()
+    from ..engine import add_dataset_model_check_hook
+    add_dataset_model_check_hook(cfg)  # data vs model before the first iteration, as the tools
     runner = Runner.from_cfg(cfg)
     runner.train()
     train_s = time.time() - start
