@@ -190,8 +190,9 @@ def test_feature_terms_need_a_teacher_neck_with_as_many_levels(registry_scope):
     teacher = tiny_gfl(width=16)
     teacher['neck']['num_outs'] = 4
     teacher['bbox_head']['anchor_generator']['strides'] = [8, 16, 32]
-    with pytest.raises(IncompatibleTeacherError, match=r'FPN levels \(neck.num_outs\): teacher 4 '
-                                                       'vs student 3'):
+    with pytest.raises(IncompatibleTeacherError,
+                       match=r'FPN strides \(measured\): teacher \[8, 16, 32, 64\] '
+                             r'vs student \[8, 16, 32\]'):
         build(tiny_distill(teacher=teacher, terms=pfi_terms()))
     teacher = tiny_gfl(width=16)
     teacher['neck'] = None

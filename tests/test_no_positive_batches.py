@@ -107,3 +107,49 @@ def test_levels_without_positives_are_skipped_as_the_official_code(model):
         per_prior = (bce * (t.sigmoid() - s.sigmoid()).abs()).sum(-1)
         expected = expected + (per_prior * weights[level]).sum() / sum(pos)
     torch.testing.assert_close(losses['loss_bckd_cls'], expected, rtol=1e-4, atol=1e-6)
+
+
+def test_moving_average_normaliser_bounds_a_batch_with_few_positives(registry_scope):
+    """``avg_factor='num_pos_ema'``: the same sum divided by 0.9 · (previous average) + 0.1 ·
+    (this batch's positives), so one small GT does not multiply the term by #priors."""
+    terms = {'num_pos': copy.deepcopy(BCKD), 'num_pos_ema': copy.deepcopy(BCKD)}
+    for term in terms['num_pos_ema'].values():
+        term['avg_factor'] = 'num_pos_ema'
+    models = {}
+    for key, cfg in terms.items():
+        torch.manual_seed(0)
+        models[key] = MODELS.build(tiny_distill(terms=cfg))
+        models[key].train()
+    inputs, samples = demo_batch(models['num_pos'], batch_size=2, num_boxes=4)
+    few = copy.deepcopy(samples)
+    few[0].gt_instances = few[0].gt_instances[:1]
+    few[0].gt_instances.bboxes = torch.tensor([[10., 12., 22., 26.]])
+    few[1].gt_instances = few[1].gt_instances[:0]
+
+    def positives(model):
+        return sum(int(((r.labels >= 0) & (r.labels < 3)).sum()) for r in
+                   model.bbox_head._last_records)
+
+    head_cls = type(models['num_pos'].bbox_head)
+    original = head_cls.loss_distill
+
+    def spy(self, x, outs, teacher, recs, gts):
+        self._last_records = recs
+        return original(self, x, outs, teacher, recs, gts)
+
+    head_cls.loss_distill = spy
+    try:
+        normal = flat_losses(models['num_pos_ema'].loss(inputs, samples))
+        n_normal = positives(models["num_pos_ema"])
+        plain = flat_losses(models['num_pos'].loss(inputs, few))
+        n_few = positives(models["num_pos"])
+        ema = flat_losses(models['num_pos_ema'].loss(inputs, few))
+    finally:
+        head_cls.loss_distill = original
+    assert n_few < n_normal / 4
+    average = 0.9 * n_normal + 0.1 * n_few
+    for name in BCKD:
+        torch.testing.assert_close(ema[name], plain[name] * n_few / average, rtol=1e-4,
+                                   atol=1e-6)
+        assert float(ema[name]) < float(plain[name])
+    assert float(normal['loss_bckd_cls']) > 0

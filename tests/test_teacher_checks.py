@@ -195,7 +195,7 @@ def test_ambiguous_prefixes_name_the_option(registry_scope, tmp_path, capsys):
     cfg = tiny_distill()
     cfg['teacher_ckpt'] = str(tmp_path / 'two.pth')
     with pytest.raises(TeacherCheckpointError,
-                       match=r"under 2 prefixes \['distiller.student.', 'distiller.teacher.'\].*"
+                       match=r"at 2 places: 'distiller.student.', 'distiller.teacher.'.*"
                              r"teacher_ckpt_prefix") as raised:
         MODELS.build(cfg)
     report(capsys, 'teacher weights under several prefixes', raised.value)
@@ -219,3 +219,110 @@ def test_distributions_per_prior_are_compared():
     with pytest.raises(IncompatibleTeacherError,
                        match=r'distributions per prior .*: teacher 4 vs student 5'):
         check_teacher_student(head(4), head(5), {'bbox_dist'})
+
+
+def test_feature_terms_compare_the_measured_fpn_strides(registry_scope, capsys):
+    """Faster R-CNN's FPN starts at stride 4 (5 levels to 64): a 5-level single-stage student
+    (8 to 128) cannot pair its levels, whatever both ``num_outs`` say."""
+    teacher = mmdet_teacher('mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
+                            'roi_head', 'bbox_head', 'num_classes')
+    teacher['backbone'].update(depth=18, base_channels=8)
+    teacher['neck'].update(in_channels=[8, 16, 32, 64], out_channels=256)
+    with pytest.raises(IncompatibleTeacherError,
+                       match=r'FPN strides \(measured\): teacher \[4, 8, 16, 32, 64\] vs student '
+                             r'\[8, 16, 32, 64, 128\]') as raised:
+        MODELS.build(tiny_distill(teacher=teacher, terms=FITNET, strides=(8, 16, 32, 64, 128)))
+    report(capsys, 'two-stage teacher FPN from stride 4', raised.value)
+
+
+def retina(octave_base_scale: int, ratios=(0.5, 1.0, 2.0), head_type='RetinaHead') -> dict:
+    cfg = tiny_gfl(head_type=head_type, width=16 if head_type == 'RetinaHead' else 8)
+    head = cfg['bbox_head']
+    for key in ('reg_max', 'loss_dfl'):
+        head.pop(key)
+    head.update(anchor_generator=dict(type='AnchorGenerator', octave_base_scale=octave_base_scale,
+                                      scales_per_octave=1, ratios=list(ratios),
+                                      strides=[8, 16, 32]),
+                bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[.0, .0, .0, .0],
+                                target_stds=[1.0, 1.0, 1.0, 1.0]),
+                loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25,
+                              loss_weight=1.0),
+                loss_bbox=dict(type='L1Loss', loss_weight=1.0))
+    cfg['train_cfg'] = dict(assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5,
+                                          neg_iou_thr=0.4, min_pos_iou=0, ignore_iof_thr=-1),
+                            sampler=dict(type='PseudoSampler'), allowed_border=-1,
+                            pos_weight=-1, debug=False)
+    return cfg
+
+
+@pytest.mark.parametrize('teacher_kwargs,message', [
+    (dict(octave_base_scale=8), r'anchor boxes at stride 8: teacher \[\['),
+    (dict(octave_base_scale=4, ratios=(2.0, 1.0, 0.5)), r'anchor boxes at stride 8'),
+])
+def test_anchor_shapes_are_compared(teacher_kwargs, message, registry_scope, capsys):
+    """Same strides and 3 anchors per location, other scales or ratio order: the teacher's
+    deltas would be decoded on other anchors."""
+    student = retina(4, head_type='DistillRetinaHead')
+    student['bbox_head']['distill_terms'] = copy.deepcopy(BCKD)
+    student.update(type='DistillSingleStageDetector', allow_random_teacher=True,
+                   teacher_config=dict(model=retina(**teacher_kwargs)))
+    with pytest.raises(IncompatibleTeacherError, match=message) as raised:
+        MODELS.build(student)
+    report(capsys, 'anchor shapes differ', raised.value)
+    student['teacher_config'] = dict(model=retina(4))
+    MODELS.build(student)  # the same anchors: accepted
+
+
+def test_prior_centre_offsets_are_compared(registry_scope, capsys):
+    """An FCOS distribution teacher (points at offset 0.5) for a GFL student (anchor centres
+    at offset 0): LD would teach distances measured from other centres."""
+    from test_distribution_heads import mini_model
+    teacher = mini_model('fcos-dist_r34_fpn128_synthetic.py')
+    student = mini_model('ld_gfl_r34_r18w16_synthetic.py')
+    student['teacher_config'] = dict(model=teacher)
+    student['bbox_head']['num_classes'] = teacher['bbox_head']['num_classes']
+    with pytest.raises(IncompatibleTeacherError, match=r'prior centres at the first location '
+                                                       r'of stride 8: teacher \[4.0, 4.0\] vs '
+                                                       r'student \[0.0, 0.0\]') as raised:
+        MODELS.build(student)
+    report(capsys, 'prior centre offsets differ', raised.value)
+
+
+def test_yolox_teacher_is_refused_for_its_scores(registry_scope):
+    teacher = mmdet_teacher('mmdet::yolox/yolox_s_8xb8-300e_coco.py', 'bbox_head', 'num_classes')
+    with pytest.raises(IncompatibleTeacherError, match=r'class x objectness'):
+        MODELS.build(tiny_distill(teacher=teacher, terms=BCKD))
+
+
+def test_teacher_under_a_prefix_beside_a_top_level_student_of_other_shapes(registry_scope,
+                                                                           tmp_path):
+    """mmdet-KD-like layout: the student at the top level (same key names, other shapes), the
+    teacher under ``teacher_model.``; and an mmdet 2.x ``meta.CLASSES``."""
+    torch.manual_seed(3)
+    student = MODELS.build(tiny_gfl(width=8, channels=16)).state_dict()
+    teacher = teacher_state(1)
+    state = dict(student, **{'teacher_model.' + k: v for k, v in teacher.items()})
+    torch.save({'state_dict': state, 'meta': {'CLASSES': ('a', 'b', 'c')}},
+               tmp_path / 'kd.pth')
+    cfg = tiny_distill()
+    cfg['teacher_ckpt'] = str(tmp_path / 'kd.pth')
+    model = MODELS.build(cfg)
+    for key, value in model.teacher.state_dict().items():
+        torch.testing.assert_close(value, teacher[key])
+    assert model.teacher.dataset_meta == {'classes': ('a', 'b', 'c')}
+
+
+def test_top_level_and_prefix_both_matching_is_ambiguous(registry_scope, tmp_path):
+    teacher, other = teacher_state(1), teacher_state(2)
+    state = dict(other, **{'module.distiller.teacher.' + k: v for k, v in teacher.items()})
+    torch.save({'state_dict': state}, tmp_path / 'both.pth')
+    cfg = tiny_distill()
+    cfg['teacher_ckpt'] = str(tmp_path / 'both.pth')
+    with pytest.raises(TeacherCheckpointError,
+                       match=r"at 2 places: '' \(the top level\), 'distiller.teacher.'"):
+        MODELS.build(cfg)
+    for prefix, expected in (('', other), ('module.distiller.teacher.', teacher)):
+        cfg['teacher_ckpt_prefix'] = prefix  # as written in the file, DDP's module. included
+        model = MODELS.build(cfg)
+        for key, value in model.teacher.state_dict().items():
+            torch.testing.assert_close(value, expected[key])

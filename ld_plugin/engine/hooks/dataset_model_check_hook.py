@@ -7,6 +7,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
+from ...models.detectors.teacher_loading import checkpoint_dataset_meta
 from ...utils.data_model_check import DatasetModelMismatchError, find_dataset_model_problems
 
 #: the hook's ``type`` as the tools add it: a full import path, found from any default scope
@@ -47,10 +48,11 @@ class DatasetModelCheckHook(Hook):
         self._checkpoint: Optional[Tuple[str, Sequence[str]]] = None
 
     def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
-        """Keep the class names the loaded checkpoint was trained on, when it recorded them."""
-        meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
-        dataset_meta = meta.get('dataset_meta') if isinstance(meta, dict) else None
-        classes = dataset_meta.get('classes') if isinstance(dataset_meta, dict) else None
+        """Keep the class names the loaded checkpoint was trained on, when it recorded them
+        (mmengine's ``meta.dataset_meta`` or mmdet 2.x's ``meta.CLASSES``)."""
+        dataset_meta = checkpoint_dataset_meta(checkpoint) if isinstance(checkpoint, dict) \
+            else None
+        classes = dataset_meta.get('classes') if dataset_meta else None
         name = runner.cfg.get('load_from') if runner.cfg is not None else None
         self._checkpoint = (repr(name) if name else '(load_from)', classes) if classes else None
 

@@ -1,7 +1,10 @@
 """Build-time checks that a teacher can guide a student (same priors, classes, bins)."""
-from typing import Iterable, List
+from typing import Iterable, List, Optional, Tuple
 
+import torch
 import torch.nn as nn
+from mmdet.structures.bbox import get_box_tensor
+from torch import Tensor
 
 
 class IncompatibleTeacherError(ValueError):
@@ -40,6 +43,48 @@ def _describe(head: nn.Module) -> str:
     return type(head).__name__
 
 
+def _first_priors(head: nn.Module) -> Optional[List[Tensor]]:
+    """The priors of the first location of each level, as the built generator places them:
+    ``(A, 4)`` anchors, ``(A, 5)`` rotated anchors or ``(1, 2)`` points."""
+    generator = getattr(head, 'prior_generator', None)
+    if generator is None or not hasattr(generator, 'grid_priors'):
+        return None
+    levels = generator.grid_priors([(1, 1)] * generator.num_levels, device='cpu')
+    return [get_box_tensor(p).float() for p in levels]
+
+
+def _rounded(priors: Tensor) -> list:
+    return [[round(v, 1) for v in row] for row in priors.tolist()]
+
+
+def _centres(priors: Tensor) -> Tensor:
+    return (priors[:, :2] + priors[:, 2:4]) / 2 if priors.shape[-1] == 4 else priors[:, :2]
+
+
+def _prior_problems(teacher_head: nn.Module, student_head: nn.Module) -> List[str]:
+    """Prior centres (offsets) and, between anchor heads, anchor shapes, level by level: the
+    student decodes the teacher's predictions at its own priors and compares the two per prior,
+    so same strides and counts are not enough (other scales, ratios or centre offsets shift or
+    rescale every teacher box)."""
+    teacher, student = _first_priors(teacher_head), _first_priors(student_head)
+    if teacher is None or student is None:
+        return []
+    strides = [s[0] if isinstance(s, (tuple, list)) else s
+               for s in student_head.prior_generator.strides]
+    for stride, t, s in zip(strides, teacher, student):
+        if not torch.allclose(_centres(t), _centres(s)):
+            return [f'prior centres at the first location of stride {stride}: teacher '
+                    f'{_centres(t)[0].tolist()} vs student {_centres(s)[0].tolist()} (the centre '
+                    'offsets differ, e.g. a point head (offset 0.5) and an anchor head (0); the '
+                    'teacher\'s distances would be measured from other centres: pair heads of '
+                    'one kind, or give both prior generators the same offset)']
+        if t.shape == s.shape and t.shape[-1] != 2 and not torch.allclose(t, s):
+            return [f'anchor boxes at stride {stride}: teacher {_rounded(t)} vs student '
+                    f'{_rounded(s)} (give both heads the same anchor scales, ratios, '
+                    'octave_base_scale and order)']
+    return []
+
+
 def check_teacher_student(teacher_head: nn.Module, student_head: nn.Module,
                           needed_preds: Iterable[str]) -> None:
     """Raise :class:`IncompatibleTeacherError` naming both values on any mismatch.
@@ -66,6 +111,8 @@ def check_teacher_student(teacher_head: nn.Module, student_head: nn.Module,
             getattr(teacher_head, 'num_base_priors', None),
             getattr(student_head, 'num_base_priors', None),
             'give both heads the same anchor scales and ratios')
+    if not problems:
+        problems += _prior_problems(teacher_head, student_head)
     needed = set(needed_preds)
     if 'bbox' in needed:
         t_coder, s_coder = _coder_signature(teacher_head), _coder_signature(student_head)
@@ -171,32 +218,59 @@ def check_teacher_detector(teacher: nn.Module, needed: Iterable[str]) -> None:
             f'the teacher {name} ({type(head).__name__}) predicts per query or without priors, '
             f'not per prior of a dense head, but the distill terms compare the teacher\'s '
             f'predictions {preds}: {advice}')
+    if getattr(head, 'num_base_priors', None) is None or hasattr(head, 'loss_obj'):
+        raise IncompatibleTeacherError(
+            f'the teacher {name} ({type(head).__name__}) scores each point as class x objectness '
+            '(YOLOX style) and has no priors per location (num_base_priors), so its class '
+            f'logits are not the scores the distill terms compare ({preds}): {advice}')
+
+
+#: side of the blank image the FPNs are probed with (divisible by the coarsest stride, 128)
+PROBE_SIZE = 256
+
+
+def fpn_layout(detector: nn.Module) -> List[Tuple[int, int]]:
+    """``(stride, channels)`` of each feature ``extract_feat`` really returns, measured on a
+    blank ``PROBE_SIZE`` image in eval mode (the detector's mode is restored)."""
+    mode = detector.training
+    detector.eval()
+    try:
+        with torch.no_grad():
+            param = next(detector.parameters())
+            feats = detector.extract_feat(torch.zeros(1, 3, PROBE_SIZE, PROBE_SIZE,
+                                                      dtype=param.dtype, device=param.device))
+    finally:
+        detector.train(mode)
+    return [(PROBE_SIZE // f.shape[-1], f.shape[1]) for f in feats]
 
 
 def check_feature_terms(teacher: nn.Module, student: nn.Module, terms: dict) -> None:
     """Raise :class:`IncompatibleTeacherError` when feature terms cannot pair the FPN features.
 
     Feature terms (``needs`` holds ``'feats'``) compare the teacher's and the student's neck
-    outputs level by level: both detectors need a neck with the same number of outputs (the
-    heads check the terms' channel widths, see ``DistillHeadMixin.check_teacher_channels``).
+    outputs level by level: both detectors need a neck, and their features must have the same
+    strides, level by level. Measured on the built detectors (:func:`fpn_layout`): two-stage
+    FPNs start at stride 4, single-stage ones at 8, whatever ``num_outs`` says. The heads
+    check the terms' channel widths (``DistillHeadMixin.check_teacher_channels``).
     """
     names = sorted(name for name, term in terms.items() if 'feats' in term.needs)
     if not names:
         return
     problems: List[str] = []
-    necks = {}
     for who, model in (('teacher', teacher), ('student', student)):
-        necks[who] = model.neck if getattr(model, 'with_neck', False) else None
-        if necks[who] is None:
+        if not getattr(model, 'with_neck', False):
             problems.append(f'the {who} detector {type(model).__name__} has no neck: {names} '
                             'imitate FPN features level by level (use detectors with an FPN '
                             'neck, or remove these terms)')
     if not problems:
-        levels = {who: getattr(neck, 'num_outs', None) for who, neck in necks.items()}
-        if None not in levels.values() and levels['teacher'] != levels['student']:
-            problems.append(f"FPN levels (neck.num_outs): teacher {levels['teacher']} vs student "
-                            f"{levels['student']} ({names} pair the levels one to one; give both "
-                            'necks the same num_outs)')
+        strides = {who: [stride for stride, _ in fpn_layout(model)]
+                   for who, model in (('teacher', teacher), ('student', student))}
+        if strides['teacher'] != strides['student']:
+            problems.append(
+                f"FPN strides (measured): teacher {strides['teacher']} vs student "
+                f"{strides['student']} ({names} pair the levels one to one; give the student "
+                'neck the teacher\'s levels (start_level, num_outs, add_extra_convs), e.g. a '
+                'two-stage teacher\'s FPN starts at stride 4, a single-stage one at 8)')
     if problems:
         raise IncompatibleTeacherError('feature distillation terms cannot pair the features:'
                                        '\n  - ' + '\n  - '.join(problems))

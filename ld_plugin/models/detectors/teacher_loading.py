@@ -29,8 +29,58 @@ def find_state_prefixes(own: Dict[str, object], given: Dict[str, object]) -> Lis
     candidates = {key[:-len(probe)] for key in given
                   if key.endswith(probe) and key != probe
                   and key[:-len(probe)].endswith('.')}
-    return sorted(prefix for prefix in candidates
-                  if all(_shape(given.get(prefix + k)) == _shape(v) for k, v in own.items()))
+    return sorted(prefix for prefix in candidates if _matches(own, given, prefix))
+
+
+def _strip_ddp(key: str) -> str:
+    return key[len('module.'):] if key.startswith('module.') else key
+
+
+def _matches(own: Dict[str, object], given: Dict[str, object], prefix: str) -> bool:
+    return all(_shape(given.get(prefix + k)) == _shape(v) for k, v in own.items())
+
+
+def _teacher_part(own: Dict[str, object], given: Dict[str, object], filename: str,
+                  prefix: Optional[str]) -> Dict[str, object]:
+    """The checkpoint entries of the teacher, keyed as in ``own`` (see
+    :func:`load_teacher_checkpoint` for ``prefix``)."""
+    if prefix is not None:
+        prefix = _strip_ddp(prefix)
+        found = {k[len(prefix):]: v for k, v in given.items() if k.startswith(prefix)}
+        if not found:
+            raise TeacherCheckpointError(
+                f'teacher_ckpt {filename!r} has no key starting with teacher_ckpt_prefix='
+                f'{prefix!r} (keys, without a DDP "module." prefix: e.g. {sorted(given)[:3]}); '
+                "fix the prefix, or use '' for the top level")
+        return found
+    top_level = _matches(own, given, '')
+    prefixes = find_state_prefixes(own, given)
+    if top_level and not prefixes:
+        return given
+    if not top_level and len(prefixes) == 1:
+        MMLogger.get_current_instance().info(
+            f'teacher_ckpt {filename!r}: the teacher weights were found under the prefix '
+            f'{prefixes[0]!r} (a checkpoint of another distillation framework) and loaded '
+            'from there')
+        return {k[len(prefixes[0]):]: v for k, v in given.items() if k.startswith(prefixes[0])}
+    if len(prefixes) + top_level > 1:
+        places = (["'' (the top level)"] if top_level else []) + [repr(p) for p in prefixes]
+        raise TeacherCheckpointError(
+            f'teacher_ckpt {filename!r} holds weights of the teacher architecture at '
+            f'{len(places)} places: {", ".join(places)} (e.g. the teacher and a student of the '
+            "same architecture); choose one with model.teacher_ckpt_prefix='<prefix>'")
+    return given  # nothing matches: the caller reports the missing and mismatched keys
+
+
+def checkpoint_dataset_meta(checkpoint: dict) -> Optional[dict]:
+    """``meta['dataset_meta']`` of an mmengine checkpoint, or ``{'classes': meta['CLASSES']}``
+    of an mmdet 2.x one; None when the checkpoint recorded no classes."""
+    meta = checkpoint.get('meta') if isinstance(checkpoint.get('meta'), dict) else {}
+    if isinstance(meta.get('dataset_meta'), dict):
+        return meta['dataset_meta']
+    if meta.get('CLASSES') is not None:
+        return {'classes': tuple(meta['CLASSES'])}
+    return None
 
 
 def load_teacher_checkpoint(teacher: nn.Module, filename: str,
@@ -42,16 +92,16 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str,
         filename: local path or URL of an mmengine / mmdet checkpoint (``state_dict`` inside or
             the bare state dict; a ``module.`` prefix of DDP is removed).
         prefix: key prefix of the teacher's weights in a checkpoint written by another
-            distillation framework (e.g. ``'distiller.teacher.'``). ``None``: the weights are
-            taken at the top level or, when they are not there, under the only prefix that
-            holds all of them.
+            distillation framework (e.g. ``'distiller.teacher.'``; ``''``: the top level; a DDP
+            ``module.`` in front is ignored). ``None``: the one place (top level or prefix)
+            that holds all of them with the teacher's shapes.
 
-    The checkpoint's ``meta['dataset_meta']`` (class names of the data the teacher was trained
-    on, written by mmengine) is kept as ``teacher.dataset_meta`` for the data checks.
+    The class names the checkpoint recorded (:func:`checkpoint_dataset_meta`) are kept as
+    ``teacher.dataset_meta`` for the data checks.
 
     Raises:
         TeacherCheckpointError: file missing or unreadable, weights missing or of other shapes,
-            or several prefixes holding the teacher's weights (the message lists them and the
+            or several places holding the teacher's weights (the message lists them and the
             ``teacher_ckpt_prefix`` option that picks one).
     """
     if not str(filename).startswith(REMOTE_PREFIXES) and not osp.isfile(filename):
@@ -68,28 +118,8 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str,
                                      f'{type(checkpoint).__name__}, not a state dict')
     state = checkpoint.get('state_dict', checkpoint)
     own = teacher.state_dict()
-    given = {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in state.items()}
-    if prefix is not None:
-        found = {k[len(prefix):]: v for k, v in given.items() if k.startswith(prefix)}
-        if not found:
-            raise TeacherCheckpointError(
-                f'teacher_ckpt {filename!r} has no key starting with teacher_ckpt_prefix='
-                f'{prefix!r} (e.g. {sorted(given)[:3]}); fix the prefix or set it to None')
-        given = found
-    elif not set(own) <= set(given):
-        prefixes = find_state_prefixes(own, given)
-        if len(prefixes) == 1:
-            MMLogger.get_current_instance().info(
-                f'teacher_ckpt {filename!r}: the teacher weights were found under the prefix '
-                f'{prefixes[0]!r} (a checkpoint of another distillation framework) and loaded '
-                'from there')
-            given = {k[len(prefixes[0]):]: v for k, v in given.items()
-                     if k.startswith(prefixes[0])}
-        elif len(prefixes) > 1:
-            raise TeacherCheckpointError(
-                f'teacher_ckpt {filename!r} holds weights of the teacher architecture under '
-                f'{len(prefixes)} prefixes {prefixes} (e.g. the teacher and a student of the same '
-                "architecture); choose one with model.teacher_ckpt_prefix='<prefix>'")
+    given = {_strip_ddp(k): v for k, v in state.items()}
+    given = _teacher_part(own, given, filename, prefix)
     missing = sorted(set(own) - set(given))
     unexpected = sorted(set(given) - set(own))
     mismatched = [f'{k}: checkpoint {_shape(given[k])} vs model {_shape(own[k])}'
@@ -104,8 +134,7 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str,
             "checkpoint that keeps the teacher under a key prefix loads with "
             "model.teacher_ckpt_prefix='<prefix>'")
     _load_checkpoint_to_model(teacher, {'state_dict': given}, strict=False)
-    meta = checkpoint.get('meta') if isinstance(checkpoint.get('meta'), dict) else {}
-    teacher.dataset_meta = meta.get('dataset_meta')
+    teacher.dataset_meta = checkpoint_dataset_meta(checkpoint)
     if unexpected:
         MMLogger.get_current_instance().warning(
             f'teacher_ckpt {filename!r}: ignored {len(unexpected)} unexpected keys '

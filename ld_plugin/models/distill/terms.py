@@ -33,7 +33,9 @@ from .inputs import PREDS, DistillInputs
 
 REGIONS = ('main', 'vlr', 'all')
 WEIGHTS = ('region', 'student_score', 'score_diff')
-NORMALISERS = ('level_count', 'num_pos', 'num_images')
+NORMALISERS = ('level_count', 'num_pos', 'num_pos_ema', 'num_images')
+#: momentum of the ``'num_pos_ema'`` normaliser (Detectron2's RetinaNet ``loss_normalizer``)
+POS_EMA_MOMENTUM = 0.9
 FEATURE_REGIONS = ('all', 'fitnet', 'finegrained', 'gibox')
 
 
@@ -84,11 +86,17 @@ class PriorDistillTerm(DistillTerm):
             16.0 for VLR LD), ``'level_count'`` (priors of the region at that level: official
             Main KD; averaged over GPUs like mmdet's ``num_pos``, so that a batch split over
             several GPUs gives the single-GPU loss), ``'num_pos'`` (positives in the batch
-            averaged over GPUs, at least 1) or ``'num_images'`` (images per GPU); the last three
-            are multiplied by the rows per prior. With ``'num_pos'`` a level without any
-            positive in the whole batch (all GPUs) contributes 0, as the official BCKD code skips
-            such levels: a sum over every valid prior divided by a count of positives is
-            otherwise unbounded on a batch without (or with very few) positives.
+            averaged over GPUs, at least 1), ``'num_pos_ema'`` (see below) or ``'num_images'``
+            (images per GPU); the last four are multiplied by the rows per prior. With
+            ``'num_pos'`` a level without any positive in the whole batch (all GPUs) contributes
+            0, as the official BCKD code skips such levels: a sum over every valid prior divided
+            by a count of positives is otherwise unbounded on a batch without positives. With
+            few positives such a term still grows as ``#priors / num_pos`` (as the head's own
+            QFL / focal loss does); ``'num_pos_ema'`` divides by an exponential moving average
+            of ``'num_pos'`` instead (momentum 0.9, first value = first batch, updated in
+            training only; Detectron2's RetinaNet normaliser), which bounds a batch with few
+            positives by the recent batches' normaliser; levels without positives are skipped
+            the same way.
     """
 
     keys = ('pred', 'region', 'weight', 'avg_factor')
@@ -108,6 +116,8 @@ class PriorDistillTerm(DistillTerm):
         self.region = region
         self.weight = weight
         self.avg_factor = avg_factor
+        #: running ``num_pos`` of ``'num_pos_ema'`` (the same on every GPU: fed the GPU mean)
+        self.num_pos_ema: Optional[float] = None
 
     @property
     def needs(self) -> Set[str]:
@@ -162,15 +172,25 @@ class PriorDistillTerm(DistillTerm):
     def _normalisers(self, inputs: DistillInputs, masks: List[Tensor]) -> List[Optional[float]]:
         """avg_factor of each level, per row of a prior (multiplied by the rows per prior);
         ``None`` for a level that contributes nothing (no positive anywhere in the batch, for
-        ``'num_pos'``)."""
+        ``'num_pos'`` and ``'num_pos_ema'``)."""
         if not isinstance(self.avg_factor, str):
             return [float(self.avg_factor)] * len(masks)
         if self.avg_factor == 'level_count':  # region priors per level, averaged over GPUs
             counts = torch.stack([mask.sum() for mask in masks]).float()
             return reduce_mean(counts).clamp(min=1).tolist()
-        if self.avg_factor == 'num_pos':
-            return [inputs.num_pos if count > 0 else None for count in inputs.level_num_pos]
+        if self.avg_factor in ('num_pos', 'num_pos_ema'):
+            normaliser = inputs.num_pos if self.avg_factor == 'num_pos' else self._pos_ema(inputs)
+            return [normaliser if count > 0 else None for count in inputs.level_num_pos]
         return [float(inputs.num_images)] * len(masks)
+
+    def _pos_ema(self, inputs: DistillInputs) -> float:
+        """Moving average of the positives per batch (averaged over GPUs), at least 1."""
+        if self.num_pos_ema is None:
+            self.num_pos_ema = inputs.num_pos
+        elif self.training:
+            self.num_pos_ema = (POS_EMA_MOMENTUM * self.num_pos_ema
+                                + (1 - POS_EMA_MOMENTUM) * inputs.num_pos)
+        return max(self.num_pos_ema, 1.0)
 
 
 class RankMimickingTerm(DistillTerm):
