@@ -236,8 +236,8 @@ def test_test_set_against_the_loaded_checkpoint_classes():
     with pytest.raises(DatasetModelMismatchError, match=(
             r"^test_dataloader\.dataset \(LabelListDataset\) has the classes \['c1', 'c2', 'c3'\] "
             r"but the checkpoint 'x\.pth' was trained on \['a', 'b', 'c'\] .* Fix: use the "
-            r'checkpoint trained on this data, or set test_dataloader\.dataset\.metainfo\.classes '
-            r"to the checkpoint's classes in its order$")):
+            r'checkpoint trained on this data, or, for the same classes in another order, '
+            r"reorder test_dataloader\.dataset\.metainfo\.classes to the checkpoint's$")):
         hook.before_test(runner)
     hook = DatasetModelCheckHook()
     hook.after_load_checkpoint(runner, {'meta': {'dataset_meta': {'classes': NAMES}}})
@@ -401,5 +401,36 @@ def test_test_tool_stops_on_a_checkpoint_of_other_classes(tmp_path):
         f"test_dataloader.dataset (CocoDataset, {root}ann.json) has the classes "
         f"['c1', 'c2', 'c3'] but the checkpoint '{ckpt}' was trained on ['a', 'b', 'c'] (its "
         'meta.dataset_meta.classes): its class i is not class i of the data. Fix: use the '
-        'checkpoint trained on this data, or set test_dataloader.dataset.metainfo.classes to '
-        "the checkpoint's classes in its order\n")
+        'checkpoint trained on this data, or, for the same classes in another order, reorder '
+        "the categories of test_dataloader.dataset.ann_file (mmdet numbers them in the file's "
+        "order, whatever the order of metainfo.classes) to the checkpoint's\n")
+
+
+def test_dota_label_naming_an_unknown_class_is_explained(tmp_path):
+    """mmrotate's DOTA loader raises a bare ``KeyError: '<name>'`` for a class missing from
+    ``metainfo.classes``; the tools' run helper names the class and the fix."""
+    pytest.importorskip('mmrotate')
+    from mmengine.registry import DefaultScope
+    from mmrotate.registry import DATASETS
+
+    from ld_plugin.datasets.synthetic import ROTATED_CLASSES, generate_dataset
+    from ld_plugin.engine import run_with_data_checks
+    generate_dataset(str(tmp_path), num_train=4, num_val=1, img_size=64, fmt='dota',
+                     progress=None)
+    used = {line.split()[8] for path in (tmp_path / 'train/labelTxt').iterdir()
+            for line in path.read_text().splitlines() if len(line.split()) >= 10}
+    known = tuple(name for name in ROTATED_CLASSES if name != sorted(used)[0])
+
+    class LoadingRunner:  # what Runner.train() does first: build the dataset
+        def train(self):
+            with DefaultScope.overwrite_default_scope('mmrotate'):
+                DATASETS.build(dict(type='DOTADataset', data_root=str(tmp_path) + '/',
+                                    ann_file='train/labelTxt/',
+                                    data_prefix=dict(img_path='train/images/'),
+                                    metainfo=dict(classes=known), pipeline=[]))
+
+    with pytest.raises(DatasetModelMismatchError,
+                       match=rf"^DOTADataset \(.*\): a label names the class "
+                             rf"'{sorted(used)[0]}', which is not in metainfo.classes "
+                             r"\[.*\]\. Fix: add"):
+        run_with_data_checks(LoadingRunner(), 'train')

@@ -326,3 +326,12 @@ def test_top_level_and_prefix_both_matching_is_ambiguous(registry_scope, tmp_pat
         model = MODELS.build(cfg)
         for key, value in model.teacher.state_dict().items():
             torch.testing.assert_close(value, expected[key])
+
+
+def test_box_distillation_loss_refuses_an_inner_weight_it_would_ignore(registry_scope):
+    with pytest.raises(ValueError, match=r'box_loss.loss_weight=15 would be ignored.*'
+                                         r'BoxDistillationLoss\(loss_weight=15\)'):
+        MODELS.build(dict(type='BoxDistillationLoss',
+                          box_loss=dict(type='GIoULoss', loss_weight=15)))
+    MODELS.build(dict(type='BoxDistillationLoss', box_loss=dict(type='GIoULoss'),
+                      loss_weight=15))

@@ -34,6 +34,14 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def student_only(cfg: Config) -> None:
+    """A distillation config tests its student alone: the teacher's weights are not loaded (nor
+    needed on this machine)."""
+    if cfg.model.get('teacher_config') is not None:
+        cfg.model.teacher_ckpt = None
+        cfg.model.allow_random_teacher = True
+
+
 def main() -> None:
     args = parse_args()
     for path, what in ((args.config, 'config'), (args.checkpoint, 'checkpoint')):
@@ -46,6 +54,7 @@ def main() -> None:
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    student_only(cfg)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise SystemExit(f'--out {args.out!r} must end with .pkl or .pickle')

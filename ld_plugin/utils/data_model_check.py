@@ -230,9 +230,14 @@ def _coco_label_names(dataset: Any) -> Optional[Tuple[List[str], List[str]]]:
 
 def _model_problems(desc: str, where: str, classes: List[str], model: nn.Module,
                     heads: List[Tuple[str, nn.Module]], training: bool,
-                    checkpoint: Optional[Tuple[str, Sequence[str]]]) -> List[str]:
+                    checkpoint: Optional[Tuple[str, Sequence[str]]],
+                    file_order: bool = False) -> List[str]:
     """Class count against every head; class names against the teacher's and the loaded
-    checkpoint's."""
+    checkpoint's. ``file_order``: the labels follow the annotation file's category order
+    (COCO-style datasets), so reordering ``metainfo.classes`` cannot fix an order."""
+    reorder = (f"reorder the categories of {where}.ann_file (mmdet numbers them in the file's "
+               'order, whatever the order of metainfo.classes)') if file_order else \
+        f'reorder {where}.metainfo.classes'
     problems = [_class_count_problem(desc, where, classes, heads, training)]
     teacher_meta = getattr(distill_teacher(model), 'dataset_meta', None)
     if training and isinstance(teacher_meta, dict) and teacher_meta.get('classes'):
@@ -240,12 +245,12 @@ def _model_problems(desc: str, where: str, classes: List[str], model: nn.Module,
             desc, classes, teacher_meta['classes'], "the teacher's checkpoint",
             'set model.teacher_ckpt to a teacher trained on these classes in this order (or '
             'retrain the teacher on this dataset), or, for the same classes in another order, '
-            f"reorder {where}.metainfo.classes to the teacher's"))
+            f"{reorder} to the teacher's"))
     if checkpoint is not None:
         problems.append(_names_problem(
             desc, classes, checkpoint[1], f'the checkpoint {checkpoint[0]}',
-            'use the checkpoint trained on this data, or set '
-            f"{where}.metainfo.classes to the checkpoint's classes in its order"))
+            'use the checkpoint trained on this data, or, for the same classes in another '
+            f"order, {reorder} to the checkpoint's"))
     return [problem for problem in problems if problem]
 
 
@@ -338,7 +343,8 @@ def _check_leaf(dataset: Any, where: str, model: nn.Module, training: bool,
                         f'the model; set {where}.metainfo=dict(classes=(...))')
     else:
         classes = [str(name) for name in classes]
-        problems = _model_problems(desc, where, classes, model, heads, training, checkpoint)
+        problems = _model_problems(desc, where, classes, model, heads, training, checkpoint,
+                                   file_order=getattr(dataset, 'cat_ids', None) is not None)
         found, warnings, missing = _coco_checks(desc, where, dataset, classes)
         problems += found
     count_problem = classes is not None and any(h.num_classes != len(classes) for _, h in heads)
@@ -390,18 +396,37 @@ def find_dataset_model_problems(
     return problems, warnings
 
 
-def raised_while_loading_a_dataset(error: BaseException) -> bool:
-    """Whether ``error`` was raised while an mmengine dataset loaded its annotations
-    (``BaseDataset.full_init``), e.g. mmengine's ``need at least one array to concatenate`` for a
-    dataset that is empty after filtering."""
+def dataset_being_loaded(error: BaseException) -> Optional[Any]:
+    """The mmengine dataset that was loading its annotations (``BaseDataset.full_init``) when
+    ``error`` was raised, e.g. mmengine's ``need at least one array to concatenate`` for a
+    dataset that is empty after filtering; None when it came from elsewhere."""
     from mmengine.dataset import BaseDataset
     frame = error.__traceback__
     while frame is not None:
-        if frame.tb_frame.f_code.co_name == 'full_init' and isinstance(
-                frame.tb_frame.f_locals.get('self'), BaseDataset):
-            return True
+        owner = frame.tb_frame.f_locals.get('self')
+        if frame.tb_frame.f_code.co_name == 'full_init' and isinstance(owner, BaseDataset):
+            return owner
         frame = frame.tb_next
-    return False
+    return None
+
+
+def raised_while_loading_a_dataset(error: BaseException) -> bool:
+    """Whether ``error`` was raised while an mmengine dataset loaded its annotations."""
+    return dataset_being_loaded(error) is not None
+
+
+def unknown_class_problem(error: KeyError) -> Optional[str]:
+    """The message for a label naming a class the dataset does not know (mmrotate's DOTA
+    loader raises a bare ``KeyError: '<name>'``), or None for another error."""
+    dataset = dataset_being_loaded(error)
+    if dataset is None or not error.args or not isinstance(error.args[0], str):
+        return None
+    classes = list((getattr(dataset, 'metainfo', None) or {}).get('classes') or [])
+    name = error.args[0]
+    return (f'{type(dataset).__name__} ({getattr(dataset, "ann_file", "")}): a label names the '
+            f'class {name!r}, which is not in metainfo.classes {_names(classes)}. Fix: add '
+            f'{name!r} to metainfo.classes (and the heads\' num_classes), or remove its boxes '
+            'from the label files')
 
 
 def empty_dataset_problems(cfg: Config, splits: Sequence[str]) -> List[str]:

@@ -21,8 +21,11 @@ class BoxDistillationLoss(nn.Module):
     Args:
         box_loss: config of a box regression loss taking ``(pred, target, weight,
             avg_factor)`` (e.g. ``dict(type='GDLoss', loss_type='kld')`` for rotated boxes,
-            ``dict(type='GIoULoss')`` for boxes); its own ``loss_weight`` is forced to 1.
+            ``dict(type='GIoULoss')`` for boxes); its own ``loss_weight`` must be 1 (left out).
         loss_weight: weight of the term.
+
+    Raises:
+        ValueError: ``box_loss`` is not a loss config, or sets a ``loss_weight`` other than 1.
     """
 
     def __init__(self, box_loss: dict, loss_weight: float = 1.0) -> None:
@@ -30,6 +33,11 @@ class BoxDistillationLoss(nn.Module):
         if not isinstance(box_loss, dict) or 'type' not in box_loss:
             raise ValueError(f"BoxDistillationLoss: box_loss must be a loss config with a 'type', "
                              f"e.g. dict(type='GDLoss', loss_type='kld'); got {box_loss!r}")
+        inner_weight = box_loss.get('loss_weight', 1.0)
+        if inner_weight != 1.0:
+            raise ValueError(f'BoxDistillationLoss: box_loss.loss_weight={inner_weight} would be '
+                             'ignored; set the weight of the term with '
+                             f'BoxDistillationLoss(loss_weight={inner_weight}) instead')
         self.box_loss = MODELS.build(dict(box_loss, loss_weight=1.0))
         self.loss_weight = loss_weight
 
