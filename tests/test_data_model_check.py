@@ -101,13 +101,9 @@ def test_matching_data_passes_silently(tmp_path):
     assert runner.warnings == []
 
 
-def test_more_classes_than_the_student_and_teacher_heads(tmp_path):
-    root = write_coco(tmp_path, num_categories=6)
-    runner = stand_in_runner(distill(), train=coco(root, SIX))
-    with pytest.raises(DatasetModelMismatchError) as error:
-        DatasetModelCheckHook().before_train(runner)
-    assert runner.warnings == []  # classes 3-5 have boxes: they are out of range, not absent
-    assert str(error.value).splitlines()[0] == (
+def six_classes_message(root) -> str:
+    """The class-count message for 6 COCO categories and 3-class student and teacher heads."""
+    return (
         f"train_dataloader.dataset (CocoDataset, {root}ann.json) has 6 classes "
         "['c1', 'c2', 'c3', 'c4', 'c5', 'c6'] but model.bbox_head.num_classes is 3 "
         "(DistillGFLHead) and the teacher's bbox_head.num_classes is 3 (GFLHead): the boxes of "
@@ -115,6 +111,15 @@ def test_more_classes_than_the_student_and_teacher_heads(tmp_path):
         "model.bbox_head and the teacher's bbox_head (and retrain the teacher on these "
         'classes), or set train_dataloader.dataset.metainfo.classes to the 3 classes the model '
         'predicts')
+
+
+def test_more_classes_than_the_student_and_teacher_heads(tmp_path):
+    root = write_coco(tmp_path, num_categories=6)
+    runner = stand_in_runner(distill(), train=coco(root, SIX))
+    with pytest.raises(DatasetModelMismatchError) as error:
+        DatasetModelCheckHook().before_train(runner)
+    assert runner.warnings == []  # classes 3-5 have boxes: they are out of range, not absent
+    assert str(error.value).splitlines()[0] == six_classes_message(root)
     assert '6 of 12 boxes, in 2 image(s) (the first: ' in str(error.value)
 
 
@@ -371,13 +376,7 @@ def test_train_tool_stops_before_the_first_iteration(tmp_path):
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert proc.stderr.endswith(
         'the data does not match the model, nothing was trained:\n'
-        f"train_dataloader.dataset (CocoDataset, {root}ann.json) has 6 classes "
-        "['c1', 'c2', 'c3', 'c4', 'c5', 'c6'] but model.bbox_head.num_classes is 3 "
-        "(DistillGFLHead) and the teacher's bbox_head.num_classes is 3 (GFLHead): the boxes of "
-        'the classes from index 3 on would be trained as background. Fix: set num_classes=6 in '
-        "model.bbox_head and the teacher's bbox_head (and retrain the teacher on these "
-        'classes), or set train_dataloader.dataset.metainfo.classes to the 3 classes the model '
-        'predicts\n'
+        + six_classes_message(root) + '\n'
         f'train_dataloader.dataset (CocoDataset, {root}ann.json): 6 of 12 boxes, in 2 image(s) '
         f'(the first: {root}img/0.png), have a bbox_label outside [0, 3) '
         '(model.bbox_head.num_classes is 3); labels [3, 4, 5]. Fix: the class counts of data '
