@@ -7,5 +7,6 @@ model = dict(
     type='ld_plugin.DistillSingleStageDetector',
     teacher_config='ld_plugin::atss/atss-dist_r101_fpn_2x_coco.py',
     teacher_ckpt='work_dirs/atss-dist_r101_fpn_2x_coco/epoch_24.pth',
-    bbox_head=dict(type='ld_plugin.DistillATSSDistributionHead', distill_terms={{_base_.ld_atss_recipe}}),
+    bbox_head=dict(type='ld_plugin.DistillATSSDistributionHead',
+                   distill_terms={{_base_.ld_atss_recipe}}),
     train_cfg=dict(assigner={{_base_.vlr_assigner}}))

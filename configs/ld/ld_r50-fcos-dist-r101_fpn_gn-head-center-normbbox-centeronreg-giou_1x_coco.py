@@ -12,4 +12,5 @@ model = dict(
     'fcos-dist_r101-caffe_fpn_gn-head-center-normbbox-centeronreg-giou_2x_coco.py',
     teacher_ckpt='work_dirs/'
     'fcos-dist_r101-caffe_fpn_gn-head-center-normbbox-centeronreg-giou_2x_coco/epoch_24.pth',
-    bbox_head=dict(type='ld_plugin.DistillFCOSDistributionHead', distill_terms={{_base_.ld_fcos_recipe}}))
+    bbox_head=dict(type='ld_plugin.DistillFCOSDistributionHead',
+                   distill_terms={{_base_.ld_fcos_recipe}}))

@@ -5,5 +5,5 @@ model = dict(
     bbox_head=dict(
         distill_terms=dict(loss_imitation=dict(
             region='gibox',
-            loss=dict(type='ld_plugin.FeatureImitationLoss', student_channels=64, teacher_channels=128,
-                      loss_weight=2.0)))))
+            loss=dict(type='ld_plugin.FeatureImitationLoss', student_channels=64,
+                      teacher_channels=128, loss_weight=2.0)))))

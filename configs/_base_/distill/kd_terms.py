@@ -25,7 +25,8 @@ pfi = dict(
 
 # Feature-imitation baselines (MSE on FPN features; official weight 2.0).
 _imitation_loss = dict(
-    type='ld_plugin.FeatureImitationLoss', student_channels=256, teacher_channels=256, loss_weight=2.0)
+    type='ld_plugin.FeatureImitationLoss', student_channels=256, teacher_channels=256,
+    loss_weight=2.0)
 imitation_fitnet = dict(region='all', loss=_imitation_loss)  # FitNets: the whole map
 imitation_inside_gt = dict(region='fitnet', loss=_imitation_loss)  # official 'fitnet' branch
 imitation_finegrained = dict(region='finegrained', loss=_imitation_loss)

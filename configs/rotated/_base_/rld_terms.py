@@ -8,7 +8,8 @@ rld_region_assigner = dict(type='ld_plugin.RotatedLDRegionAssigner', topk=9, gam
 def _terms(ld_weight, kd_weight):
     return dict(
         loss_ld=dict(pred='bbox_dist', region='vlr', weight='region', avg_factor='level_count',
-                     loss=dict(type='ld_plugin.LocalizationDistillationLoss', loss_weight=ld_weight, T=5)),
+                     loss=dict(type='ld_plugin.LocalizationDistillationLoss',
+                               loss_weight=ld_weight, T=5)),
         loss_kd=dict(pred='cls', region='vlr', weight='region', avg_factor='level_count',
                      loss=dict(type='ld_plugin.ClassificationKDLoss', loss_weight=kd_weight, T=5)))
 
