@@ -101,7 +101,7 @@ class DistillHeadMixin:
 
     def check_teacher_channels(self, t_channels: Optional[int]) -> None:
         """Checks that need the teacher: feature terms' channels match the teacher FPN's
-        ``t_channels`` (its neck's ``out_channels``)."""
+        ``t_channels`` (measured, see ``check_feature_terms``)."""
         for name, term in self.distill_terms.items():
             if isinstance(term, FeatureDistillTerm) and term.loss.teacher_channels != t_channels:
                 raise ValueError(

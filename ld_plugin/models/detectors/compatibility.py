@@ -244,7 +244,7 @@ def fpn_layout(detector: nn.Module) -> List[Tuple[int, int]]:
     return [(PROBE_SIZE // f.shape[-1], f.shape[1]) for f in feats]
 
 
-def check_feature_terms(teacher: nn.Module, student: nn.Module, terms: dict) -> None:
+def check_feature_terms(teacher: nn.Module, student: nn.Module, terms: dict) -> Optional[int]:
     """Raise :class:`IncompatibleTeacherError` when feature terms cannot pair the FPN features.
 
     Feature terms (``needs`` holds ``'feats'``) compare the teacher's and the student's neck
@@ -252,19 +252,25 @@ def check_feature_terms(teacher: nn.Module, student: nn.Module, terms: dict) -> 
     strides, level by level. Measured on the built detectors (:func:`fpn_layout`): two-stage
     FPNs start at stride 4, single-stage ones at 8, whatever ``num_outs`` says. The heads
     check the terms' channel widths (``DistillHeadMixin.check_teacher_channels``).
+
+    Returns:
+        The channels of the teacher's first measured feature map (for that check), or None
+        when no term imitates features.
     """
     names = sorted(name for name, term in terms.items() if 'feats' in term.needs)
     if not names:
-        return
+        return None
     problems: List[str] = []
     for who, model in (('teacher', teacher), ('student', student)):
         if not getattr(model, 'with_neck', False):
             problems.append(f'the {who} detector {type(model).__name__} has no neck: {names} '
                             'imitate FPN features level by level (use detectors with an FPN '
                             'neck, or remove these terms)')
+    layouts = {}
     if not problems:
-        strides = {who: [stride for stride, _ in fpn_layout(model)]
+        layouts = {who: fpn_layout(model)
                    for who, model in (('teacher', teacher), ('student', student))}
+        strides = {who: [stride for stride, _ in layout] for who, layout in layouts.items()}
         if strides['teacher'] != strides['student']:
             problems.append(
                 f"FPN strides (measured): teacher {strides['teacher']} vs student "
@@ -274,3 +280,4 @@ def check_feature_terms(teacher: nn.Module, student: nn.Module, terms: dict) -> 
     if problems:
         raise IncompatibleTeacherError('feature distillation terms cannot pair the features:'
                                        '\n  - ' + '\n  - '.join(problems))
+    return layouts['teacher'][0][1]

@@ -3,12 +3,11 @@ from pathlib import Path
 from typing import Optional, Union
 
 import torch
-import torch.nn as nn
 from mmdet.models.detectors import SingleStageDetector
-from mmengine.logging import MMLogger
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.logging import MMLogger
 from torch import Tensor
 
 from ...utils.config import resolve_teacher_config
@@ -16,15 +15,6 @@ from ..distill import TeacherOutputs
 from .compatibility import (IncompatibleTeacherError, check_feature_terms, check_preprocessors,
                             check_teacher_detector, check_teacher_student)
 from .teacher_loading import TeacherCheckpointError, load_teacher_checkpoint
-
-
-def fpn_channels(detector: nn.Module) -> Optional[int]:
-    """Channels of the detector's FPN outputs: its neck's ``out_channels``, else the width its
-    dense head reads."""
-    channels = getattr(getattr(detector, 'neck', None), 'out_channels', None)
-    if channels is None:
-        channels = getattr(getattr(detector, 'bbox_head', None), 'in_channels', None)
-    return channels
 
 
 @MODELS.register_module()
@@ -96,8 +86,8 @@ class DistillSingleStageDetector(SingleStageDetector):
         self.teacher_head_needed = bool(needed - {'feats'})
         if self.teacher_head_needed:
             check_teacher_student(teacher.bbox_head, self.bbox_head, needed)
-        check_feature_terms(teacher, self, self.bbox_head.distill_terms)
-        self.bbox_head.check_teacher_channels(fpn_channels(teacher))
+        self.bbox_head.check_teacher_channels(
+            check_feature_terms(teacher, self, self.bbox_head.distill_terms))
         teacher.dataset_meta = None
         if teacher_ckpt is not None:
             load_teacher_checkpoint(teacher, teacher_ckpt, prefix=teacher_ckpt_prefix)
