@@ -17,7 +17,7 @@ def fake_run(ap, train_seconds=10.0):
 
 
 def test_gap_recovered_and_seed_spread():
-    mini = load_tool('mini')
+    mini = load_tool('compare')
     teacher = fake_run(0.50)
     students = {'plain': [fake_run(0.30), fake_run(0.32)],   # mean 31.0
                 'ld': [fake_run(0.40), fake_run(0.36)]}      # mean 38.0
@@ -27,6 +27,27 @@ def test_gap_recovered_and_seed_spread():
     assert rows[1]['recovered'] is None
     assert mini.summarise([30.0, 32.0]) == '31.0 ± 1.0'
     assert mini.summarise([30.0]) == '30.0'
+
+
+class FakeStage:
+    def __init__(self, done, iters, per_iter):
+        self.spec = {'iters': iters}
+        self.done, self.per_iter = done, per_iter
+
+    def iterations(self):
+        return self.done, self.per_iter
+
+    def remaining(self):
+        return None if self.per_iter is None else (self.spec['iters'] - self.done) * self.per_iter
+
+
+def test_eta_counts_running_and_waiting_stages():
+    compare = load_tool('compare')
+    running = [FakeStage(100, 600, 0.5), FakeStage(300, 600, 1.5)]  # 250 s and 450 s left
+    waiting = [{'iters': 600}, {'iters': 600}]  # 1200 iterations at the mean 1.0 s/it
+    assert compare.overall_eta(running, waiting, jobs=2) == pytest.approx((250 + 450 + 1200) / 2)
+    assert compare.overall_eta([FakeStage(0, 600, None)], waiting, jobs=2) is None
+    assert compare.format_duration(3725.4) == '1:02:05'
 
 
 @pytest.mark.slow
@@ -40,9 +61,9 @@ def test_mini_benchmark_runs_caches_and_reports(tmp_path):
     first = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=REPO_ROOT)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     text = out.read_text()
-    for label in ('teacher (R-34, FPN 128)', 'plain student', 'LD (full recipe)'):
+    for label in ('teacher (gfl_r34_fpn128_synthetic)', 'plain student', 'LD (full recipe)'):
         assert f'| {label} |' in text
-    assert 'below 5 AP: this run measures nothing' in text  # 2 iterations teach nothing
+    assert 'below 5: this run measures nothing' in text  # 2 iterations teach nothing
     assert (tmp_path / 'report' / 'mini.png').read_bytes()[:4] == b'\x89PNG'
     assert 'running: ' in first.stdout  # progress lines
     second = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=REPO_ROOT)

@@ -59,28 +59,65 @@ def test_loss_values_prints_every_term():
 
 
 @pytest.mark.parametrize('family', ['gfl', 'rotated-retinanet', 'rotated-fcos'])
-def test_run_demo_points_every_stage_at_its_data_format(family, monkeypatch, tmp_path):
-    run_demo = load_script('tools/run_demo.py')
-    monkeypatch.setattr(sys, 'argv', ['run_demo.py', '--family', family,
-                                      '--work-dir', str(tmp_path)])
-    args = run_demo.parse_args()
+def test_demo_points_every_stage_at_its_data_format(family, tmp_path):
+    compare = load_script('tools/benchmark/compare.py')
+    from ld_plugin.utils.experiment import METRICS
+    from ld_plugin.utils.families import FAMILIES
+    args = compare.parse_args(['--family', family, '--work-dir', str(tmp_path), '--methods',
+                               *FAMILIES[family]['methods']])
     rotated = family.startswith('rotated')
-    assert args.data_root == ('data/synthetic_dota' if rotated else 'data/synthetic')
-    configs = run_demo.FAMILIES[family]
+    assert args.data_root == ('data/synthetic_192px_1500_dota' if rotated
+                              else 'data/synthetic_192px_1500')
+    configs = FAMILIES[family]
     for name, config in [('teacher', configs['teacher']), ('student', configs['student']),
                          *configs['methods'].items()]:
-        cfg, _ = run_demo.prepare_config(
-            str(REPO_ROOT / config), 10, str(tmp_path / name), args.data_root, 0,
-            args.data_format)
-        assert cfg.train_cfg.max_iters == 10 and cfg.work_dir == str(tmp_path / name)
+        spec = compare.stage_spec(name, config, 10, 0, args)
+        cfg, config_hash = compare.prepare(spec)
+        assert config_hash == spec['hash']
+        assert cfg.train_cfg.max_iters == 10 and cfg.work_dir == spec['work_dir']
         for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
             assert cfg[loader].dataset.data_root == args.data_root + '/'
         evaluators = cfg.test_evaluator if rotated else [cfg.test_evaluator]
         prefixes = {e.get('prefix', 'dota' if rotated else 'coco') for e in evaluators}
-        reported = {key.split('/')[0] for _, key in run_demo.METRICS[args.data_format]}
+        reported = {key.split('/')[0] for _, key in METRICS[args.format]}
         assert reported <= prefixes, (config, prefixes)
         if not rotated:
-            assert cfg.test_evaluator.ann_file == 'data/synthetic/annotations/instances_val.json'
+            assert cfg.test_evaluator.ann_file == (
+                'data/synthetic_192px_1500/annotations/instances_val.json')
+
+
+def test_demo_refuses_an_altered_released_teacher(tmp_path, monkeypatch):
+    run_demo = load_script('tools/run_demo.py')
+    from ld_plugin.utils.families import RELEASED_TEACHERS
+    released = dict(RELEASED_TEACHERS['gfl'])
+    path = REPO_ROOT / released['checkpoint']
+    assert path.is_file(), 'the released demo teacher is committed'
+    assert run_demo.sha256(str(path)) == released['sha256']
+    altered = tmp_path / 'teacher.pth'
+    altered.write_bytes(path.read_bytes()[:-10])
+    monkeypatch.setitem(RELEASED_TEACHERS, 'gfl', dict(released, checkpoint=str(altered)))
+    with pytest.raises(ValueError, match='--retrain-teacher'):
+        run_demo.compare_argv(run_demo.parse_args([]))
+    monkeypatch.setitem(RELEASED_TEACHERS, 'gfl', dict(released, checkpoint='nowhere.pth'))
+    with pytest.raises(FileNotFoundError, match='is missing'):
+        run_demo.compare_argv(run_demo.parse_args([]))
+    argv = run_demo.compare_argv(run_demo.parse_args(['--retrain-teacher']))
+    assert argv[argv.index('--teacher-iters') + 1] == str(released['iters'])
+    assert '--teacher-ckpt' not in argv
+
+
+def test_demo_verdict_compares_gain_and_seed_spread():
+    run_demo = load_script('tools/run_demo.py')
+
+    def rows(plain, ld):
+        return [dict(key='teacher', label='teacher', runs=[{'m': 0.5}]),
+                dict(key='plain', label='plain', runs=[{'m': v} for v in plain]),
+                dict(key='ld', label='LD', runs=[{'m': v} for v in ld])]
+
+    (line,) = run_demo.verdict(rows([0.20, 0.22], [0.25, 0.26]), 'm', 'AP')
+    assert '+4.5 AP' in line and 'spread over the seeds 2.0' in line and line.endswith('yes')
+    (line,) = run_demo.verdict(rows([0.20, 0.26], [0.25, 0.27]), 'm', 'AP')
+    assert 'spread over the seeds 6.0' in line and line.endswith('no')
 
 
 def test_test_tool_needs_no_teacher_weights(registry_scope):

@@ -1,123 +1,131 @@
-"""The demo: synthetic data -> teacher -> plain student and distilled students -> mAP.
+"""The demo: a released teacher -> plain and LD students over two seeds -> COCO mAP.
 
     python tools/run_demo.py [--family gfl|atss|retinanet|fcos|rotated-retinanet|rotated-fcos]
-                             [--methods ld bckd rm-pfi fi-gibox]
-                             [--teacher-iters 1500] [--student-iters 1500] [--work-dir work_dirs/demo]
+                             [--methods ld bckd rm-pfi fi-gibox] [--seeds 0 1]
+                             [--student-iters 600] [--retrain-teacher] [--teacher-iters 2000]
+                             [--work-dir work_dirs/demo]
 
-GFL (default) supports every method; the distribution ATSS / RetinaNet / FCOS families run LD
-(COCO mAP on the axis-aligned synthetic data). The rotated families (MMRotate) run on the
-DOTA-format synthetic data and report the DOTA mAP (IoU 0.5) and its COCO-style mean over IoU
-0.5:0.95: rotated RetinaNet with rotated LD (``ld``) and BCKD, rotated FCOS with LD.
+GFL (default) starts from the released synthetic-data teacher in ``checkpoints/`` (checked
+against its SHA-256; ``docs/model_zoo.md`` gives the command that regenerates it), as users
+start from a released teacher: only the students are trained (about 10 minutes on 2 CPU
+cores). ``--retrain-teacher`` trains that teacher first (the full path); the other families
+always train theirs. The rotated families (MMRotate) run on the DOTA-format synthetic data and
+report the DOTA mAP (IoU 0.5) and its mean over IoU 0.5:0.95.
 
-Each stage is skipped when its result already exists in the work dir (delete it to redo).
+Every stage runs through ``tools/benchmark/compare.py`` (cached per stage, resumed after a
+kill, progress lines with an ETA); the demo ends with the gain of each method over the plain
+student next to the spread of the seeds.
 """
 import argparse
+import hashlib
 import os.path as osp
 import sys
+from typing import List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 
-import ld_plugin  # noqa: E402,F401
-from ld_plugin.datasets.synthetic import generate_dataset  # noqa: E402
-from ld_plugin.utils.experiment import METRICS, prepare_config, train_and_test  # noqa: E402
-
-#: per detector family: teacher, plain student and the distilled students (same teacher)
-FAMILIES = {
-    'gfl': dict(
-        teacher='configs/mini/gfl_r34_fpn128_synthetic.py',
-        student='configs/mini/gfl_r18w16_fpn64_synthetic.py',
-        methods={
-            'ld': 'configs/mini/ld_gfl_r34_r18w16_synthetic.py',
-            'bckd': 'configs/mini/bckd_gfl_r34_r18w16_synthetic.py',
-            'rm-pfi': 'configs/mini/rm-pfi_gfl_r34_r18w16_synthetic.py',
-            'fi-gibox': 'configs/mini/fi-gibox_gfl_r34_r18w16_synthetic.py',
-        }),
-    **{family: dict(
-        teacher=f'configs/mini/{family}-dist_r34_fpn128_synthetic.py',
-        student=f'configs/mini/{family}-dist_r18w16_fpn64_synthetic.py',
-        methods={'ld': f'configs/mini/ld_{family}-dist_r34_r18w16_synthetic.py'})
-       for family in ('atss', 'retinanet', 'fcos')},
-    'rotated-retinanet': dict(
-        teacher='configs/rotated/mini/rotated-retinanet-dist-kld_r34_fpn128_synthetic-dota.py',
-        student='configs/rotated/mini/rotated-retinanet-dist-kld_r18w16_fpn64_synthetic-dota.py',
-        methods={
-            'ld': 'configs/rotated/mini/rld_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py',
-            'bckd': 'configs/rotated/mini/bckd_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py',
-        },
-        data_format='dota'),
-    'rotated-fcos': dict(
-        teacher='configs/rotated/mini/rotated-fcos-dist_r34_fpn128_synthetic-dota.py',
-        student='configs/rotated/mini/rotated-fcos-dist_r18w16_fpn64_synthetic-dota.py',
-        methods={'ld': 'configs/rotated/mini/ld_rotated-fcos-dist_r34_r18w16_synthetic-dota.py'},
-        data_format='dota'),
-}
-METHODS = sorted({m for f in FAMILIES.values() for m in f['methods']})
-DEFAULT_DATA_ROOTS = {'coco': 'data/synthetic', 'dota': 'data/synthetic_dota'}
+import compare  # noqa: E402
+from ld_plugin.utils.families import FAMILIES, METHODS, RELEASED_TEACHERS  # noqa: E402
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--teacher-iters', type=int, default=1500)
-    parser.add_argument('--student-iters', type=int, default=1500)
-    parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--data-root', default=None,
-                        help='synthetic data folder (default: data/synthetic, or '
-                        'data/synthetic_dota for the rotated families)')
-    parser.add_argument('--num-train', type=int, default=1500)
-    parser.add_argument('--num-val', type=int, default=200)
-    parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--family', default='gfl', choices=sorted(FAMILIES),
                         help='detector family (default: gfl)')
     parser.add_argument('--methods', nargs='+', default=['ld'], choices=METHODS,
                         help='distilled students to train (default: ld)')
-    args = parser.parse_args()
-    unsupported = sorted(set(args.methods) - set(FAMILIES[args.family]['methods']))
-    if unsupported:
-        parser.error(f'--family {args.family} has no mini config for {unsupported}; choose from '
-                     f"{sorted(FAMILIES[args.family]['methods'])}")
-    args.data_format = FAMILIES[args.family].get('data_format', 'coco')
-    if args.data_root is None:
-        args.data_root = DEFAULT_DATA_ROOTS[args.data_format]
-    return args
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    parser.add_argument('--student-iters', type=int, default=600)
+    parser.add_argument('--retrain-teacher', action='store_true',
+                        help='train the teacher instead of using the released checkpoint')
+    parser.add_argument('--teacher-iters', type=int, default=None,
+                        help='teacher iterations when it is trained (default: those of the '
+                        'released teacher, else 1500)')
+    parser.add_argument('--work-dir', default='work_dirs/demo')
+    parser.add_argument('--jobs', type=int, default=2, help='student stages run in parallel')
+    return parser.parse_args(argv)
 
 
-def run_stage(name: str, config: str, iters: int, args, **overrides) -> dict:
-    """Train and test one stage (cached in ``<work-dir>/<name>``)."""
-    cfg, config_hash = prepare_config(
-        osp.join(ROOT, config), iters, osp.join(args.work_dir, name), args.data_root,
-        args.seed, args.data_format, overrides=overrides)
-    return train_and_test(name, cfg, config_hash, iters,
-                          [key for _, key in METRICS[args.data_format]],
-                          log=lambda message: print(f'[demo] {message}'), config=config)
+def sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
 
 
-def main() -> None:
-    args = parse_args()
-    generate_dataset(args.data_root, num_train=args.num_train, num_val=args.num_val,
-                     seed=args.seed, fmt=args.data_format)
-    family, configs = args.family.replace('-', '_'), FAMILIES[args.family]
-    teacher = run_stage(f'teacher_{family}_r34', configs['teacher'], args.teacher_iters, args)
-    student = run_stage(f'student_{family}_r18w16', configs['student'], args.student_iters, args)
-    distilled = [
-        run_stage(f'{method.replace("-", "_")}_student_{family}_r18w16',
-                  configs['methods'][method], args.student_iters, args,
-                  **{'model.teacher_ckpt': teacher['checkpoint']})
-        for method in args.methods
-    ]
-    metrics = METRICS[args.data_format]
-    print('\n| model | ' + ' | '.join(title for title, _ in metrics) + ' | train time (s) |')
-    print('|---' * (len(metrics) + 2) + '|')
-    for row in (teacher, student, *distilled):
-        print(f"| {row['name']} | " + ' | '.join(f'{row[key]:.3f}' for _, key in metrics) +
-              f" | {row['train_seconds']:.0f} |")
-    main_title, main_key = metrics[0]
-    gap = teacher[main_key] - student[main_key]
-    for method, row in zip(args.methods, distilled):
-        gain = row[main_key] - student[main_key]
-        print(f'[demo] {method} gain over the plain student: {gain * 100:+.1f} {main_title} '
-              f'(teacher-student gap {gap * 100:.1f})')
+def check_released(teacher: dict) -> str:
+    """Path of the released teacher checkpoint, checked against its SHA-256.
+
+    Raises:
+        FileNotFoundError / ValueError: missing or altered file (with the fix).
+    """
+    path = osp.join(ROOT, teacher['checkpoint'])
+    fix = ('restore it with `git checkout -- {0}`, or train the teacher with '
+           '`python tools/run_demo.py --retrain-teacher`').format(teacher['checkpoint'])
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'the released teacher {path} is missing; {fix}')
+    found = sha256(path)
+    if found != teacher['sha256']:
+        raise ValueError(f'the released teacher {path} has SHA-256 {found[:16]}..., expected '
+                         f"{teacher['sha256'][:16]}... (a Git LFS pointer or a partial "
+                         f'download?); {fix}')
+    return path
+
+
+def compare_argv(args) -> List[str]:
+    """The ``tools/benchmark/compare.py`` command line of this demo."""
+    argv = ['--family', args.family, '--methods', *args.methods,
+            '--seeds', *map(str, args.seeds), '--student-iters', str(args.student_iters),
+            '--work-dir', args.work_dir, '--jobs', str(args.jobs)]
+    released = RELEASED_TEACHERS.get(args.family)
+    if released is not None:
+        argv += ['--teacher-config', released['config']]
+        if not args.retrain_teacher:
+            return argv + ['--teacher-ckpt', check_released(released)]
+    iters = args.teacher_iters or (released or {}).get('iters', 1500)
+    return argv + ['--teacher-iters', str(iters)]
+
+
+def verdict(rows: List[dict], key: str, title: str) -> List[str]:
+    """One line per method: its gain over the plain student and the seeds' spreads."""
+    def values(row):
+        return [100 * r[key] for r in row['runs']]
+
+    plain = next(row for row in rows if row['key'] == 'plain')
+    lines = []
+    for row in rows:
+        if row['key'] in ('teacher', 'plain'):
+            continue
+        gain = compare.mean(values(row)) - compare.mean(values(plain))
+        spread = max(max(values(r)) - min(values(r)) for r in (row, plain))
+        clear = min(values(row)) > max(values(plain))
+        lines.append(
+            f"[demo] {row['label']}: {gain:+.1f} {title} over the plain student; largest "
+            f'spread over the seeds {spread:.1f}; every seed above every plain seed: '
+            f"{'yes' if clear else 'no'}")
+    return lines
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        forwarded = compare_argv(args)
+    except (FileNotFoundError, ValueError) as err:
+        print(f'[demo] {err}', file=sys.stderr)
+        return 2
+    compare_args = compare.parse_args(forwarded)
+    command = 'python tools/run_demo.py ' + ' '.join(sys.argv[1:] if argv is None else argv)
+    rows: Optional[List[dict]] = compare.run(compare_args, command)
+    if rows is None:
+        return 1
+    from ld_plugin.utils.experiment import METRICS
+    title, key = METRICS[compare_args.format][0]
+    print('\n'.join(verdict(rows, key, title)))
+    return 1 if compare_args.failed else 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The mini configs per detector family: teacher, plain student and distilled students.
+
+One table for ``tools/run_demo.py`` and ``tools/benchmark/compare.py``. Each family trains on one
+data format (``'coco'`` axis-aligned or ``'dota'`` oriented); the distilled students read the
+family's teacher. Paths are relative to the repository root.
+"""
+from typing import Dict
+
+MINI = 'configs/mini'
+ROTATED_MINI = 'configs/rotated/mini'
+
+#: family -> teacher, student (plain baseline), methods (method -> distilled config), format
+FAMILIES: Dict[str, dict] = {
+    'gfl': dict(
+        teacher=f'{MINI}/gfl_r34_fpn128_synthetic.py',
+        student=f'{MINI}/gfl_r18w16_fpn64_synthetic.py',
+        methods={
+            'ld': f'{MINI}/ld_gfl_r34_r18w16_synthetic.py',
+            'bckd': f'{MINI}/bckd_gfl_r34_r18w16_synthetic.py',
+            'rm-pfi': f'{MINI}/rm-pfi_gfl_r34_r18w16_synthetic.py',
+            'rm-pfi-norm': f'{MINI}/rm-pfi-norm_gfl_r34_r18w16_synthetic.py',
+            'fi-gibox': f'{MINI}/fi-gibox_gfl_r34_r18w16_synthetic.py',
+        },
+        format='coco'),
+    **{family: dict(
+        teacher=f'{MINI}/{family}-dist_r34_fpn128_synthetic.py',
+        student=f'{MINI}/{family}-dist_r18w16_fpn64_synthetic.py',
+        methods={'ld': f'{MINI}/ld_{family}-dist_r34_r18w16_synthetic.py'},
+        format='coco')
+       for family in ('atss', 'retinanet', 'fcos')},
+    'rotated-retinanet': dict(
+        teacher=f'{ROTATED_MINI}/rotated-retinanet-dist-kld_r34_fpn128_synthetic-dota.py',
+        student=f'{ROTATED_MINI}/rotated-retinanet-dist-kld_r18w16_fpn64_synthetic-dota.py',
+        methods={
+            'ld': f'{ROTATED_MINI}/rld_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py',
+            'bckd': f'{ROTATED_MINI}/bckd_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py',
+        },
+        format='dota'),
+    'rotated-fcos': dict(
+        teacher=f'{ROTATED_MINI}/rotated-fcos-dist_r34_fpn128_synthetic-dota.py',
+        student=f'{ROTATED_MINI}/rotated-fcos-dist_r18w16_fpn64_synthetic-dota.py',
+        methods={
+            'ld': f'{ROTATED_MINI}/ld_rotated-fcos-dist_r34_r18w16_synthetic-dota.py',
+            'bckd': f'{ROTATED_MINI}/bckd_rotated-fcos-dist_r34_r18w16_synthetic-dota.py',
+        },
+        format='dota'),
+}
+
+#: the family a dataset of each format is compared on when none is chosen
+DEFAULT_FAMILY = {'coco': 'gfl', 'dota': 'rotated-fcos'}
+
+#: row labels of the reports
+LABELS = {'teacher': 'teacher', 'plain': 'plain student', 'ld': 'LD (full recipe)',
+          'bckd': 'BCKD', 'rm-pfi': 'RM + PFI',
+          'rm-pfi-norm': 'RM + PFI (normalised features)',
+          'fi-gibox': 'feature imitation (GI box)'}
+
+METHODS = sorted({method for family in FAMILIES.values() for method in family['methods']})
+
+#: released teachers (docs/model_zoo.md): the demo starts from these instead of training one
+RELEASED_TEACHERS: Dict[str, dict] = {
+    'gfl': dict(
+        config=f'{MINI}/gfl_r18w32_fpn128_synthetic.py',
+        checkpoint='checkpoints/gfl_r18w32_fpn128_synthetic.pth',
+        sha256='',
+        iters=2000),
+}
