@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 FORMATS = ('coco', 'dota')
 CONVERT_HINT = ('convert your data with tools/convert_dataset.py (YOLO, Pascal VOC, COCO, DOTA '
@@ -28,13 +28,16 @@ class DatasetFolder:
         root: the folder (with ``meta.json``).
         format: ``'coco'`` or ``'dota'``.
         classes: class names in label order.
-        fingerprint: SHA-1 (12 hex digits) of ``meta.json`` and every training / validation
-            label file: a cached model trained on other labels is not reused.
+        fingerprint: SHA-1 (12 hex digits) of the format, the classes and every training /
+            validation label file: a cached model trained on other labels is not reused.
+        img_suffix: image file extension of a ``'dota'`` folder (mmrotate's ``DOTADataset``
+            looks for ``.png`` unless told), None for ``'coco'``.
     """
     root: Path
     format: str
     classes: Tuple[str, ...]
     fingerprint: str
+    img_suffix: Optional[str] = None
 
     @property
     def name(self) -> str:
@@ -75,9 +78,10 @@ def read_dataset_folder(root: Union[str, Path]) -> DatasetFolder:
         raise FileNotFoundError(f'--data {root} ({fmt} format) lacks {missing}: a training and a '
                                 f'validation split are needed; {CONVERT_HINT} (with '
                                 '--split-ratio if your data has one split)')
-    digest = hashlib.sha1(meta_file.read_bytes())
+    digest = hashlib.sha1(json.dumps([fmt, classes]).encode())
     folder = DatasetFolder(root, fmt, classes, '')
     for path in folder.label_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    return DatasetFolder(root, fmt, classes, digest.hexdigest()[:12])
+    suffix = meta.get('img_suffix', 'png') if fmt == 'dota' else None
+    return DatasetFolder(root, fmt, classes, digest.hexdigest()[:12], suffix)

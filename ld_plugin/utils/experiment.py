@@ -48,7 +48,8 @@ def set_classes(cfg: Config, classes: Sequence[str]) -> None:
 
 def prepare_config(config: str, iters: int, work_dir: str, data_root: str, seed: int,
                    data_format: str = 'coco', image_size: Optional[int] = None,
-                   overrides: Optional[dict] = None, classes: Optional[Sequence[str]] = None):
+                   overrides: Optional[dict] = None, classes: Optional[Sequence[str]] = None,
+                   img_suffix: Optional[str] = None):
     """The config a stage trains, and a hash of it (a stage is redone when its config changes).
 
     Args:
@@ -62,6 +63,8 @@ def prepare_config(config: str, iters: int, work_dir: str, data_root: str, seed:
         image_size: train/test image side (default: the config's).
         overrides: ``Config.merge_from_dict`` options, e.g. ``{'model.teacher_ckpt': path}``.
         classes: class names of the data (default: the config's); see :func:`set_classes`.
+        img_suffix: image extension of DOTA-layout data (mmrotate's ``DOTADataset`` reads
+            ``*.png`` by default).
     """
     if data_format not in METRICS:
         raise ValueError(f'data_format {data_format!r}: choose one of {sorted(METRICS)}')
@@ -70,6 +73,8 @@ def prepare_config(config: str, iters: int, work_dir: str, data_root: str, seed:
     data_root = data_root.rstrip('/') + '/'
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
+        if img_suffix is not None:
+            cfg[loader].dataset.img_suffix = img_suffix
     if data_format == 'coco':
         cfg.test_evaluator.ann_file = data_root + 'annotations/instances_val.json'
     cfg.val_evaluator = cfg.test_evaluator

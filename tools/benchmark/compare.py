@@ -115,6 +115,7 @@ def resolve_data(args: argparse.Namespace) -> None:
         from ld_plugin.datasets.folder import read_dataset_folder
         folder = read_dataset_folder(args.data)
         args.format, args.classes, args.data_root = folder.format, list(folder.classes), args.data
+        args.img_suffix = folder.img_suffix
         args.data_name = f'{folder.name}_{folder.fingerprint}'
         args.family = args.family or DEFAULT_FAMILY[folder.format]
         if FAMILIES[args.family]['format'] != folder.format:
@@ -125,7 +126,7 @@ def resolve_data(args: argparse.Namespace) -> None:
         args.image_size = args.image_size or 320
         return
     args.family = args.family or 'gfl'
-    args.format, args.classes = SYNTHETIC_FORMAT[args.family], None
+    args.format, args.classes, args.img_suffix = SYNTHETIC_FORMAT[args.family], None, None
     args.image_size = args.image_size or 192
     suffix = '' if args.format == 'coco' else '_dota'
     args.data_root = (args.data_root or
@@ -150,7 +151,8 @@ def stage_spec(name: str, config: str, iters: int, seed: int, args,
     if checkpoint is not None:
         overrides = dict(overrides or {}, load_from=checkpoint)
     spec = dict(name=name, config=config, iters=iters, seed=seed, data_root=args.data_root,
-                format=args.format, classes=args.classes, image_size=args.image_size,
+                format=args.format, classes=args.classes, img_suffix=args.img_suffix,
+                image_size=args.image_size,
                 overrides=overrides or {}, checkpoint=checkpoint,
                 work_dir=osp.join(args.work_dir, args.data_name, args.family, name))
     spec = json.loads(json.dumps(spec))  # the worker reads it back from JSON: same hash
@@ -163,7 +165,7 @@ def prepare(spec: dict):
     return prepare_config(osp.join(ROOT, spec['config']), spec['iters'], spec['work_dir'],
                           spec['data_root'], spec['seed'], spec['format'],
                           image_size=spec['image_size'], overrides=spec['overrides'],
-                          classes=spec['classes'])
+                          classes=spec['classes'], img_suffix=spec['img_suffix'])
 
 
 def run_worker(spec_file: str) -> None:
