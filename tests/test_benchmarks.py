@@ -1,4 +1,5 @@
 """tools/benchmark: the mini-benchmark's bookkeeping and short real runs of both benchmarks."""
+import json
 import subprocess
 import sys
 
@@ -85,3 +86,73 @@ def test_speed_benchmark_reports_ratios_and_ld_head_parity(tmp_path):
     assert [r['num_gts'] for r in result['assigners']] == [10, 100]
     assert all(r['same_positives'] for r in result['assigners'])
     assert '| LD (full recipe) |' in out.read_text()
+
+
+def _shapes_dataset(root, rotated: bool):
+    """8 train / 2 val images of 64 px with one or two boxes each, in YOLO or DOTA labels."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    if not rotated:
+        (root / 'data.yaml').parent.mkdir(parents=True, exist_ok=True)
+        (root / 'data.yaml').write_text('names: [square, bar]\n')
+    for split, count in (('train', 8), ('valid' if not rotated else 'val', 2)):
+        for i in range(count):
+            pixels = rng.integers(0, 60, (64, 64, 3), dtype=np.uint8)
+            x, y = rng.integers(8, 32, 2)
+            pixels[y:y + 20, x:x + 20] = 230
+            (root / split / 'images').mkdir(parents=True, exist_ok=True)
+            Image.fromarray(pixels).save(root / split / 'images' / f'{i}.jpg')
+            folder = root / split / ('labelTxt' if rotated else 'labels')
+            folder.mkdir(parents=True, exist_ok=True)
+            if rotated:
+                line = f'{x} {y} {x + 20} {y} {x + 20} {y + 20} {x} {y + 20} square 0'
+            else:
+                line = f'0 {(x + 10) / 64} {(y + 10) / 64} {20 / 64} {20 / 64}'
+            (folder / f'{i}.txt').write_text(line + '\n')
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('fmt,family,methods', [('yolo', 'gfl', ['bckd']),
+                                                ('dota', 'rotated-fcos', ['ld', 'bckd'])])
+def test_compare_on_a_converted_dataset(fmt, family, methods, tmp_path):
+    """Your own labels -> tools/convert_dataset.py -> compare.py: the classes come from the data
+    (2 for YOLO, 1 for DOTA), the report names the data and its metrics."""
+    src = _shapes_dataset(tmp_path / 'src', rotated=fmt == 'dota')
+    data = tmp_path / 'data'
+    convert = subprocess.run([sys.executable, str(REPO_ROOT / 'tools/convert_dataset.py'),
+                              '--format', fmt, '--src', str(src), '--out', str(data),
+                              '--quiet'], capture_output=True, text=True, timeout=300)
+    assert convert.returncode == 0, convert.stderr
+    out = tmp_path / 'report.md'
+    command = [sys.executable, str(REPO_ROOT / 'tools/benchmark/compare.py'), '--data',
+               str(data), '--img-size', '64', '--teacher-iters', '2', '--student-iters', '2',
+               '--seeds', '0', '--methods', *methods, '--work-dir', str(tmp_path / 'work'),
+               '--out', str(out), '--credit', 'made up for this test']
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=REPO_ROOT)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    text = out.read_text()
+    assert f'# {family} distillation on `data_' in text
+    assert ('DOTA mAP (IoU 0.5) | mAP 0.5:0.95' if fmt == 'dota' else 'COCO mAP | AP50') in text
+    assert 'Data credit: made up for this test' in text
+    classes = '1 classes: square' if fmt == 'dota' else '2 classes: square, bar'
+    assert classes in text
+    spec = json.loads(next((tmp_path / 'work').rglob(f'{methods[0]}_seed0.spec.json'))
+                      .read_text())
+    teacher = spec['overrides']['model.teacher_config']
+    assert teacher['bbox_head']['num_classes'] == (1 if fmt == 'dota' else 2)
+
+
+def test_compare_refuses_data_without_meta_and_a_family_of_the_other_format(tmp_path):
+    compare = load_tool('compare')
+    with pytest.raises(SystemExit):
+        compare.parse_args(['--data', str(tmp_path)])
+    data = _shapes_dataset(tmp_path / 'src', rotated=True)
+    from ld_plugin.datasets.converters import ConvertOptions, convert
+    convert('dota', data, tmp_path / 'dota', ConvertOptions(), log=lambda *_: None)
+    args = compare.parse_args(['--data', str(tmp_path / 'dota')])
+    assert args.family == 'rotated-fcos' and args.format == 'dota' and args.img_suffix == 'jpg'
+    assert args.methods == ['ld', 'bckd']
+    with pytest.raises(SystemExit):
+        compare.parse_args(['--data', str(tmp_path / 'dota'), '--family', 'gfl'])

@@ -207,3 +207,21 @@ def test_rotated_fcos_student_distills_distances_and_angle_bins():
     assert grad[4].abs().sum() > 0
     sum(losses[name] for name in FCOS_TERMS).backward()
     assert all(p.grad is None for p in model.teacher.parameters())
+
+
+def test_rotated_fcos_student_with_square_gts():
+    """mmrotate's target computation regularises the GT boxes in place, which turns a square
+    (w == h) by 90 degrees at every call; the recorded assignment must still be the head's (a
+    positive point regressing 'no GT box of its label' stopped training on such data)."""
+    teacher = tiny_fcos('RotatedFCOSDistributionHead')
+    student = tiny_fcos('DistillRotatedFCOSDistributionHead',
+                        distill_terms=copy.deepcopy(FCOS_TERMS))
+    model = MODELS.build(dict(student, type='DistillSingleStageDetector',
+                              teacher_config=dict(model=teacher)))
+    model.train()
+    inputs, samples = rotated_batch()
+    squares = [[40., 50., 20., 20., 0.0], [90., 80., 24., 24., 0.3]]
+    samples[0].gt_instances.bboxes = RotatedBoxes(torch.tensor(squares))
+    losses = model.loss(inputs, samples)
+    assert all(torch.isfinite(losses[name]) for name in FCOS_TERMS)
+    assert losses['loss_ld'].item() > 0

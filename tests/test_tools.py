@@ -132,3 +132,26 @@ def test_test_tool_needs_no_teacher_weights(registry_scope):
     model = MODELS.build(cfg.model)
     model.init_weights()  # a training would refuse a random teacher; testing is allowed
     assert model.teacher is not None
+
+
+def test_publish_checkpoint_keeps_weights_in_half_precision(tmp_path):
+    import hashlib
+
+    import torch
+    publish = load_script('tools/publish_checkpoint.py')
+    weights = {'conv.weight': torch.randn(4, 3), 'bn.num_batches_tracked': torch.tensor(7)}
+    source = tmp_path / 'iter_10.pth'
+    torch.save({'state_dict': weights, 'meta': {'dataset_meta': {'classes': ('a',)}},
+                'optimizer': {'state': {0: torch.randn(1000)}}}, source)
+    path, digest = publish.publish(str(source), str(tmp_path / 'zoo' / 'teacher'), fp16=True)
+    assert path == str(tmp_path / 'zoo' / f'teacher-{digest[:8]}.pth')
+    with open(path, 'rb') as f:
+        assert hashlib.sha256(f.read()).hexdigest() == digest
+    release = torch.load(path, weights_only=False)
+    assert set(release) == {'state_dict', 'meta'}  # no optimizer
+    assert release['state_dict']['conv.weight'].dtype == torch.float16
+    assert torch.allclose(release['state_dict']['conv.weight'].float(), weights['conv.weight'],
+                          atol=1e-3)
+    assert release['state_dict']['bn.num_batches_tracked'].item() == 7
+    assert release['meta']['dataset_meta']['classes'] == ('a',)
+    assert publish.main([str(tmp_path / 'missing.pth'), str(tmp_path / 'x')]) == 2

@@ -198,12 +198,13 @@ class DistillHeadMixin:
             return super()._get_targets_single(*args, **kwargs)
         arguments = self._bound_arguments(*args, **kwargs)
         if 'points' in arguments:  # point head: its labels and box targets are the assignment
-            result = super()._get_targets_single(*args, **kwargs)
             gt_instances = arguments['gt_instances']
+            # before the head's own call: mmrotate regularises the GT boxes in place, which
+            # turns a square by 90 degrees at each call
+            distances = self.point_gt_distances(arguments['points'], gt_instances.bboxes)
+            result = super()._get_targets_single(*args, **kwargs)
             self._assign_records.append(ImageTargets.from_point_targets(
-                result[0], result[1], self.point_gt_distances(arguments['points'],
-                                                              gt_instances.bboxes),
-                gt_instances.labels, self.num_classes))
+                result[0], result[1], distances, gt_instances.labels, self.num_classes))
             return result
         img_meta = arguments['img_meta']
         inside = anchor_inside_flags(arguments['flat_anchors'], arguments['valid_flags'],

@@ -30,6 +30,7 @@ class DistillRotatedFCOSDistributionHead(DistillHeadMixin, RotatedFCOSDistributi
                 '(e.g. (-1.5708, 1.5708) for le90) or drop those terms')
 
     def point_gt_distances(self, points: Tensor, gt_bboxes) -> Tensor:
-        """Distances in each GT's frame, with the GTs regularised as the head's targets."""
-        return rotated_point_distances(points,
-                                       get_box_tensor(gt_bboxes.regularize_boxes(self.angle_version)))
+        """Distances in each GT's frame, with the GTs regularised as the head's targets (on a
+        copy: ``regularize_boxes`` changes the boxes in place)."""
+        regular = gt_bboxes.clone().regularize_boxes(self.angle_version)
+        return rotated_point_distances(points, get_box_tensor(regular))
