@@ -190,13 +190,18 @@ FCOS_TERMS = dict(
     loss_bckd_box=TERMS['loss_bckd_box'])
 
 
-def test_rotated_fcos_student_distills_distances_and_angle_bins():
+def fcos_student():
+    """A rotated FCOS distribution student with every FCOS term, in training mode."""
     teacher = tiny_fcos('RotatedFCOSDistributionHead')
     student = tiny_fcos('DistillRotatedFCOSDistributionHead',
                         distill_terms=copy.deepcopy(FCOS_TERMS))
     model = MODELS.build(dict(student, type='DistillSingleStageDetector',
                               teacher_config=dict(model=teacher)))
-    model.train()
+    return model.train()
+
+
+def test_rotated_fcos_student_distills_distances_and_angle_bins():
+    model = fcos_student()
     inputs, samples = rotated_batch()
     losses = model.loss(inputs, samples)
     for name in FCOS_TERMS:
@@ -213,12 +218,7 @@ def test_rotated_fcos_student_with_square_gts():
     """mmrotate's target computation regularises the GT boxes in place, which turns a square
     (w == h) by 90 degrees at every call; the recorded assignment must still be the head's (a
     positive point regressing 'no GT box of its label' stopped training on such data)."""
-    teacher = tiny_fcos('RotatedFCOSDistributionHead')
-    student = tiny_fcos('DistillRotatedFCOSDistributionHead',
-                        distill_terms=copy.deepcopy(FCOS_TERMS))
-    model = MODELS.build(dict(student, type='DistillSingleStageDetector',
-                              teacher_config=dict(model=teacher)))
-    model.train()
+    model = fcos_student()
     inputs, samples = rotated_batch()
     squares = [[40., 50., 20., 20., 0.0], [90., 80., 24., 24., 0.3]]
     samples[0].gt_instances.bboxes = RotatedBoxes(torch.tensor(squares))
