@@ -156,3 +156,8 @@ def test_compare_refuses_data_without_meta_and_a_family_of_the_other_format(tmp_
     assert args.methods == ['ld', 'bckd']
     with pytest.raises(SystemExit):
         compare.parse_args(['--data', str(tmp_path / 'dota'), '--family', 'gfl'])
+    own = 'configs/rotated/mini/ld_rotated-fcos-dist_r34_r18w16_synthetic-dota.py'
+    args = compare.parse_args(['--data', str(tmp_path / 'dota'), '--method', f'mine={own}'])
+    assert args.methods == ['mine'] and args.configs['mine'] == own
+    with pytest.raises(SystemExit):
+        compare.parse_args(['--data', str(tmp_path / 'dota'), '--method', 'mine=nowhere.py'])

@@ -52,6 +52,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'rotated-fcos for oriented data)')
     parser.add_argument('--methods', nargs='+', default=None, choices=METHODS,
                         help="distilled students (default: ld bckd rm-pfi, or the family's)")
+    parser.add_argument('--method', action='append', default=[], metavar='NAME=CONFIG',
+                        help='also compare a distilled config of your own (a student of the '
+                        "family's teacher; repeatable), e.g. --method kd-only=configs/my_kd.py")
     parser.add_argument('--teacher-config', default=None,
                         help="teacher config (default: the family's ResNet-34 FPN 128)")
     parser.add_argument('--teacher-ckpt', default=None,
@@ -93,9 +96,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     except (FileNotFoundError, ValueError) as err:
         parser.error(str(err))
     family = FAMILIES[args.family]
-    if args.methods is None:
-        args.methods = [m for m in ('ld', 'bckd', 'rm-pfi') if m in family['methods']]
-    unsupported = sorted(set(args.methods) - set(family['methods']))
+    args.configs = dict(family['methods'])
+    for item in args.method:
+        name, _, config = item.partition('=')
+        if not name or not config or not osp.isfile(osp.join(ROOT, config)):
+            parser.error(f'--method {item!r}: give NAME=CONFIG with an existing config file')
+        args.configs[name] = config
+    if args.methods is None:  # the defaults unless only --method is given
+        args.methods = [] if args.method else [m for m in ('ld', 'bckd', 'rm-pfi')
+                                               if m in family['methods']]
+    args.methods += [item.partition('=')[0] for item in args.method]
+    unsupported = sorted(set(args.methods) - set(args.configs))
     if unsupported:
         parser.error(f'--family {args.family} has no mini config for {unsupported}; choose from '
                      f"{sorted(family['methods'])}")
@@ -303,7 +314,7 @@ def report_rows(teacher: dict, students: Dict[str, List[dict]], key: str = 'coco
     rows = [dict(key='teacher', label=teacher_label, runs=[teacher], recovered=None)]
     for method, runs in students.items():
         value = mean([100 * r[key] for r in runs])
-        rows.append(dict(key=method, label=LABELS[method], runs=runs,
+        rows.append(dict(key=method, label=LABELS.get(method, method), runs=runs,
                          recovered=None if method == 'plain' or gap <= 0
                          else 100 * (value - plain) / gap))
     return rows
@@ -419,7 +430,7 @@ def run(args, command: str) -> Optional[List[dict]]:
                  'model.teacher_config': dict(teacher_cfg.model.to_dict(), _delete_=True)}
     specs = [stage_spec(f'plain_seed{seed}', family['student'], args.student_iters, seed, args)
              for seed in args.seeds]
-    specs += [stage_spec(f'{method}_seed{seed}', family['methods'][method], args.student_iters,
+    specs += [stage_spec(f'{method}_seed{seed}', args.configs[method], args.student_iters,
                          seed, args, overrides)
               for seed in args.seeds for method in args.methods]
     results = run_stages(specs, args, threads)
