@@ -161,3 +161,12 @@ def test_compare_refuses_data_without_meta_and_a_family_of_the_other_format(tmp_
     assert args.methods == ['mine'] and args.configs['mine'] == own
     with pytest.raises(SystemExit):
         compare.parse_args(['--data', str(tmp_path / 'dota'), '--method', 'mine=nowhere.py'])
+
+
+def test_paths_typed_by_the_user_are_read_from_their_working_directory(tmp_path, monkeypatch):
+    compare = load_tool('compare')
+    monkeypatch.chdir(tmp_path)
+    assert compare.from_user('data/mine') == str(tmp_path / 'data' / 'mine')  # outside the repo
+    monkeypatch.chdir(REPO_ROOT / 'docs')
+    assert compare.from_user('../data/real/x') == 'data/real/x'  # inside: relative to the root
+    assert compare.from_user(None) is None

@@ -19,6 +19,7 @@ student next to the spread of the seeds.
 import argparse
 import hashlib
 import os.path as osp
+import shlex
 import sys
 from typing import List, Optional
 
@@ -117,7 +118,7 @@ def main(argv=None) -> int:
         print(f'[demo] {err}', file=sys.stderr)
         return 2
     compare_args = compare.parse_args(forwarded)
-    command = 'python tools/run_demo.py ' + ' '.join(sys.argv[1:] if argv is None else argv)
+    command = 'python tools/run_demo.py ' + shlex.join(sys.argv[1:] if argv is None else argv)
     rows: Optional[List[dict]] = compare.run(compare_args, command)
     if rows is None:
         return 1

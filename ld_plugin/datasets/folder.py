@@ -60,6 +60,9 @@ def read_dataset_folder(root: Union[str, Path]) -> DatasetFolder:
         ValueError: ``meta.json`` without classes or with an unknown format.
     """
     root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f'--data {root} does not exist (or is not a folder); '
+                                f'{CONVERT_HINT}')
     meta_file = root / 'meta.json'
     if not meta_file.is_file():
         raise FileNotFoundError(f'--data {root}: no meta.json in it; {CONVERT_HINT}')
@@ -84,4 +87,20 @@ def read_dataset_folder(root: Union[str, Path]) -> DatasetFolder:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     suffix = meta.get('img_suffix', 'png') if fmt == 'dota' else None
-    return DatasetFolder(root, fmt, classes, digest.hexdigest()[:12], suffix)
+    folder = DatasetFolder(root, fmt, classes, digest.hexdigest()[:12], suffix)
+    for split in ('train', 'val'):
+        if count_boxes(folder, split) == 0:
+            raise ValueError(f'--data {root}: the {split} split has no box, so there is nothing '
+                             f'to {"learn" if split == "train" else "evaluate"}; check the '
+                             'conversion summary (a wrong --format or label folder?)')
+    return folder
+
+
+def count_boxes(folder: DatasetFolder, split: str) -> int:
+    """Number of boxes in a split (COCO annotations or DOTA label lines)."""
+    if folder.format == 'coco':
+        ann_file = folder.root / 'annotations' / f'instances_{split}.json'
+        return len(json.loads(ann_file.read_text(encoding='utf-8')).get('annotations', []))
+    return sum(1 for path in (folder.root / split / 'labelTxt').glob('*.txt')
+               for line in path.read_text(encoding='utf-8').splitlines()
+               if len(line.split()) >= 9)

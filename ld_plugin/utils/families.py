@@ -61,7 +61,7 @@ METHODS = sorted({method for family in FAMILIES.values() for method in family['m
 RELEASED_TEACHERS: Dict[str, dict] = {
     'gfl': dict(
         config=f'{MINI}/gfl_r18w32_fpn128_synthetic.py',
-        checkpoint='checkpoints/gfl_r18w32_fpn128_synthetic.pth',
-        sha256='',
+        checkpoint='checkpoints/gfl_r18w32_fpn128_synthetic_2000it-eebce2e9.pth',
+        sha256='eebce2e9b3f629ccf20364fb4222a5e9e39bfe43e7cf7ae5ba338042f7bdda1e',
         iters=2000),
 }

@@ -24,6 +24,7 @@ import json
 import os
 import os.path as osp
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -88,6 +89,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.worker is not None:
         return args
+    for name in ('data', 'work_dir', 'data_root', 'teacher_config', 'teacher_ckpt', 'out'):
+        setattr(args, name, from_user(getattr(args, name)))
+    args.method = [f'{n}={from_user(c)}' for n, _, c in (m.partition('=') for m in args.method)]
+    os.chdir(ROOT)  # every path is now relative to the root (or absolute), as the workers' are
     for name in ('teacher_iters', 'student_iters', 'num_train', 'num_val', 'jobs'):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
@@ -117,6 +122,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.teacher_ckpt is not None and args.teacher_config is None:
         parser.error('--teacher-ckpt needs the --teacher-config it was trained with')
     return args
+
+
+def from_user(path: Optional[str]) -> Optional[str]:
+    """A path the user typed (relative to their working directory) as the stage workers, which
+    run in the repository root, read it: relative to the root when inside it (so that caches
+    and reports do not depend on where the repository is), else absolute."""
+    if not path:
+        return path
+    path = osp.abspath(osp.expanduser(path))
+    relative = osp.relpath(path, ROOT)
+    return path if relative.startswith('..') else relative
 
 
 def resolve_data(args: argparse.Namespace) -> None:
@@ -466,7 +482,7 @@ def main(argv=None, program: str = 'tools/benchmark/compare.py') -> int:
     if args.worker:
         run_worker(args.worker)
         return 0
-    command = f'python {program} ' + ' '.join(sys.argv[1:] if argv is None else argv)
+    command = f'python {program} ' + shlex.join(sys.argv[1:] if argv is None else argv)
     rows = run(args, command)
     if rows is None:
         return 0 if args.teacher_only and not args.failed else 1
