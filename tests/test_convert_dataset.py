@@ -2,6 +2,7 @@
 hand-written datasets (hand-computed boxes), every kind of bad label, the ratio split, atomic
 output, and a round trip of the real datasets in ../shared/data/real_data (skipped without)."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, load_script
 from ld_plugin.datasets.converters import ConversionError, ConvertOptions, convert
 from ld_plugin.datasets.converters.geometry import fit_object, min_rect_sides
 
@@ -125,6 +126,7 @@ def test_ultralytics_layout_and_exif_rotation(tmp_path):
     raw.save(src / 'images/train/e.jpg', exif=exif)
     image(src / 'images/val/v.jpg', 8, 8)
     text(src / 'labels/train/e.txt', '0 0.5 0.25 1.0 0.5\n')  # the top half as displayed
+    text(src / 'labels/val/v.txt', '')  # a split without one label file would be fatal
     meta = run('yolo', src, out, max_size=20)
     assert meta['splits'] == {'train': 1, 'val': 1}
     assert coco_boxes(out, 'train') == {'e.jpg': [(1, [0.0, 0.0, 10.0, 10.0])]}
@@ -488,12 +490,13 @@ def test_resplit_renames_clashing_names(tmp_path):
 # --------------------------------------------------------------------------- #
 def test_existing_output_is_refused_unless_overwrite(tmp_path):
     src, out = yolo_dataset(tmp_path / 'src'), tmp_path / 'out'
-    text(out / 'keep.txt', 'x')
+    run('yolo', src, out)
+    text(out / 'stale.txt', 'x')
     with pytest.raises(ConversionError, match='exists and is not empty; pass --overwrite'):
         run('yolo', src, out)
-    assert (out / 'keep.txt').exists()
-    run('yolo', src, out, overwrite=True)
-    assert not (out / 'keep.txt').exists() and (out / 'meta.json').is_file()
+    assert (out / 'stale.txt').exists()
+    run('yolo', src, out, overwrite=True)  # an earlier conversion: replaced
+    assert not (out / 'stale.txt').exists() and (out / 'meta.json').is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ['out', 'src']  # no tmp/old left
     with pytest.raises(ConversionError, match='overlaps --src'):
         run('yolo', src, src / 'converted', overwrite=True)
@@ -524,6 +527,273 @@ def test_cli_converts_and_prints_summary(tmp_path):
     for word in ('yolo-obb', 'ImageSets/Main', '_annotations.coco.json', 'labelTxt',
                  'data.yaml', 'exit 2'):
         assert word in helptext
+
+
+# --------------------------------------------------------------------------- #
+# break-test regressions: silent losses, tracebacks and misleading messages
+# --------------------------------------------------------------------------- #
+def dota_dataset(root: Path) -> Path:
+    """train: d1.png (1 polygon); val: d2.png (1 polygon)."""
+    for split, stem in (('train', 'd1'), ('val', 'd2')):
+        image(root / split / 'images' / f'{stem}.png', 40, 40)
+        text(root / split / 'labelTxt' / f'{stem}.txt', '1 1 20 1 20 20 1 20 car 0\n')
+    return root
+
+
+@pytest.mark.parametrize('fmt, make, messages', [
+    ('dota', yolo_dataset, [r'train/images: 2 images but not one label file \(looked for '
+                            r'train/labelTxt/\*\.txt', r'valid/images: 1 images',
+                            r'found train/labels/\*\.txt .*: --format yolo is probably meant']),
+    ('yolo', lambda r: text(dota_dataset(r) / 'data.yaml', 'names: [car]'),
+     [r'looked for train/labels/\*\.txt', r'--format dota is probably meant']),
+    ('yolo', lambda r: (yolo_dataset(r) / 'train/labels').rename(r / 'train/label'),
+     [r"train/images: 2 images but not one label file \(looked for train/labels/\*\.txt; "
+      r"train/ holds the folders \['images', 'label'\]\)"]),
+    ('voc', lambda r: [p.unlink() for p in (voc_dataset(r) / 'Annotations').iterdir()],
+     [r"split 'train' of ImageSets/Main: 2 images but not one label file \(looked for "
+      r'Annotations/STEM\.xml', r"split 'val' of ImageSets/Main: 1 images"]),
+], ids=['dota_on_yolo', 'yolo_on_dota', 'misnamed_label_folder', 'voc_empty_annotations'])
+def test_split_without_any_label_file_is_fatal(tmp_path, fmt, make, messages):
+    """Labels in the wrong place used to give a dataset of empty images and exit 0."""
+    src, out = tmp_path / 'src', tmp_path / 'out'
+    src.mkdir()
+    make(src)
+    with pytest.raises(ConversionError) as err:
+        run(fmt, src, out)
+    for message in messages:
+        assert re.search(message, str(err.value)), str(err.value)
+    assert_nothing_written(out)
+
+
+def test_no_box_at_all_is_fatal(tmp_path):
+    src, out = yolo_dataset(tmp_path / 'src'), tmp_path / 'out'
+    with pytest.raises(ConversionError, match=r'no box to write: all 3 boxes read were dropped '
+                       r'\(smaller than --min-size px in the written image: 3\)'):
+        run('yolo', src, out, min_size=500)
+    for label in ('train/labels/a.txt', 'valid/labels/c.txt'):
+        text(src / label, '')
+    with pytest.raises(ConversionError, match='no box to write: the label files hold no box'):
+        run('yolo', src, out)
+    assert_nothing_written(out)
+
+
+def test_voc_trainval_is_train_and_left_out_images_are_prominent(tmp_path):
+    src, out = voc_dataset(tmp_path / 'VOC'), tmp_path / 'out'
+    (src / 'ImageSets/Main/train.txt').unlink()
+    (src / 'ImageSets/Main/val.txt').unlink()
+    text(src / 'ImageSets/Main/trainval.txt', 'x1\nx3\n')
+    text(src / 'ImageSets/Main/test.txt', '')
+    meta = run('voc', src, out)  # x2 (1 box) is in no list
+    assert meta['splits'] == {'train': 2}
+    assert any('trainval.txt is the train split' in n for n in meta['notes'])
+    s = meta['summary']
+    assert s['left_out'] == dict(images=1, boxes=1)
+    assert s['boxes_read'] == s['total']['boxes'] + 1 == 3
+    assert meta['text'].startswith('LEFT OUT: 1 images with 1 boxes')
+    assert 'left out with their images 1' in meta['text']
+    assert any('LEFT OUT' in w for w in meta['warnings'])
+    assert any('no val split' in w and '--split-ratio' in w for w in meta['warnings'])
+    # with val.txt, trainval less val is train
+    text(src / 'ImageSets/Main/trainval.txt', 'x1\nx2\nx3\n')
+    text(src / 'ImageSets/Main/val.txt', 'x2\n')
+    meta = run('voc', src, tmp_path / 'out2')
+    assert meta['splits'] == {'train': 2, 'val': 1} and meta['summary']['left_out']['images'] == 0
+    assert meta['warnings'] == []
+
+
+@pytest.mark.parametrize('ratios, empty', [([0.95, 0.05], 'val'), ([0.7, 0.2, 0.1], 'test')])
+def test_requested_split_left_empty_is_fatal(tmp_path, ratios, empty):
+    src = pool(tmp_path / 'src', 5)
+    with pytest.raises(ConversionError, match=rf'leaves a requested split empty with 5 images: '
+                       rf'{empty} \(.* rounds to 0\); give every requested split a ratio of at least '
+                       r'0.2 \(1 image of 5\), or ask for fewer splits'):
+        run('yolo', src, tmp_path / 'out', split_ratio=ratios)
+    assert_nothing_written(tmp_path / 'out')
+    meta = run('yolo', src, tmp_path / 'ok', split_ratio=[0.6, 0.4, 0.0])
+    assert meta['splits'] == {'train': 3, 'val': 2}
+
+
+def test_output_without_val_warns(tmp_path):
+    src, out = tmp_path / 'src', tmp_path / 'out'
+    image(src / 'train/p.jpg', 20, 20)
+    text(src / 'annotations/instances_train.json', coco_json(
+        [dict(id=1, file_name='p.jpg')], [dict(id=1, image_id=1, category_id=1, bbox=[1, 1, 5, 5])],
+        [dict(id=1, name='a')]))
+    proc = cli('--format', 'coco', '--src', src, '--out', out, '--quiet')
+    assert proc.returncode == 0, proc.stderr
+    assert 'warning: the output has no val split: tools/benchmark/compare.py' in proc.stdout
+    assert json.loads((out / 'meta.json').read_text())['warnings']
+
+
+def test_duplicate_class_names_are_fatal_and_case_variants_noted(tmp_path):
+    src = yolo_dataset(tmp_path / 'src')
+    text(src / 'data.yaml', "names: ['cat', 'cat']\n")
+    with pytest.raises(ConversionError, match=r"data.yaml: duplicated class names \['cat'\]"):
+        run('yolo', src, tmp_path / 'out')
+    (src / 'data.yaml').unlink()
+    text(src / 'classes.txt', 'dog\ndog\n')
+    with pytest.raises(ConversionError, match=r"classes.txt: duplicated class names \['dog'\]"):
+        run('yolo', src, tmp_path / 'out')
+    voc = voc_dataset(tmp_path / 'VOC')
+    text(voc / 'Annotations/x2.xml', voc_xml('x2.jpg', 64, 48, [('Cat', (2, 3, 4, 5), 0)]))
+    meta = run('voc', voc, tmp_path / 'voc_out')
+    assert meta['classes'] == ['Cat', 'cat', 'dog']
+    assert any("differing only by case are kept as separate classes: [['Cat', 'cat']]" in n
+               for n in meta['notes'])
+
+
+def test_unrelated_yaml_is_passed_over(tmp_path):
+    src, out = yolo_dataset(tmp_path / 'src'), tmp_path / 'out'
+    (src / 'data.yaml').rename(src / 'dataset.yaml')
+    text(src / 'args.yaml', 'epochs: 10\n')
+    meta = run('yolo', src, out)
+    assert meta['classes'] == ['cat', 'dog']
+    assert "classes from dataset.yaml: ['cat', 'dog'] (passed over: args.yaml (no 'names'))" \
+        in meta['notes']
+    (src / 'dataset.yaml').unlink()
+    with pytest.raises(ConversionError, match=r"class names unknown \(tried args.yaml \(no "
+                       r"'names'\)\)"):
+        run('yolo', src, tmp_path / 'out2')
+
+
+def test_unreadable_text_and_mixed_coco_ids_are_reported_not_raised(tmp_path):
+    voc = voc_dataset(tmp_path / 'VOC')
+    (voc / 'ImageSets/Main/train.txt').write_bytes(b'x1\nx3 caf\xe9\n')
+    with pytest.raises(ConversionError, match=r'ImageSets/Main/train.txt:2: the split list is '
+                       r'not UTF-8 text \(byte 0xe9 at offset 9\); save it as UTF-8'):
+        run('voc', voc, tmp_path / 'out')
+    src = yolo_dataset(tmp_path / 'src')
+    (src / 'data.yaml').unlink()
+    (src / 'classes.txt').write_bytes(b'chat\nb\xeate\n')
+    with pytest.raises(ConversionError, match=r'classes.txt:2: the class list is not UTF-8'):
+        run('yolo', src, tmp_path / 'out')
+    proc = cli('--format', 'yolo', '--src', src, '--out', tmp_path / 'out',
+               '--classes', src / 'classes.txt')
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert f'--classes {src / "classes.txt"}:2: not UTF-8 text' in proc.stderr
+    coco = tmp_path / 'coco'
+    image(coco / 'train/p.jpg', 20, 20)
+    text(coco / 'annotations/instances_train.json', coco_json(
+        [dict(id=1, file_name='p.jpg')], [dict(id=1, image_id=1, category_id=2, bbox=[1, 1, 5, 5])],
+        [dict(id='1', name='a'), dict(id=2, name='b')]))
+    proc = cli('--format', 'coco', '--src', coco, '--out', tmp_path / 'out')
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert ("annotations/instances_train.json (categories entry 1): category id '1' is not an "
+            'integer; write it as the number 1') in proc.stderr
+    assert_nothing_written(tmp_path / 'out')
+
+
+def test_ctrl_c_writes_nothing_and_removes_the_parents_it_made(tmp_path, monkeypatch, capsys):
+    tool = load_script('tools/convert_dataset.py')
+    load = tool._load_converters
+
+    def load_then_interrupt_writing():
+        conv = load()
+
+        def interrupt(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(sys.modules[conv.__name__ + '.convert'], 'write_image', interrupt)
+        return conv
+
+    monkeypatch.setattr(tool, '_load_converters', load_then_interrupt_writing)
+    src = yolo_dataset(tmp_path / 'src')
+    try:
+        status = tool.main(['--format', 'yolo', '--src', str(src), '--out',
+                            str(tmp_path / 'new/deeper/out'), '--quiet'])
+    except KeyboardInterrupt:
+        pytest.fail('Ctrl-C escaped as a traceback')
+    assert status == 130
+    assert capsys.readouterr().err.strip() == 'interrupted; nothing written'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['src']
+
+
+def truncated_jpeg(path: Path) -> Path:
+    """A JPEG whose header is fine but whose data stops half-way."""
+    noise = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(path)
+    path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+    return path
+
+
+@pytest.mark.parametrize('max_size', [None, 16])
+def test_truncated_image_is_fatal_with_its_path(tmp_path, max_size):
+    src, out = yolo_dataset(tmp_path / 'src'), tmp_path / 'out'
+    truncated_jpeg(src / 'train/images/a.jpg')
+    with pytest.raises(ConversionError, match=r'train/images/a.jpg: cannot read the image '
+                       r'\(image file is truncated'):
+        run('yolo', src, out, max_size=max_size)
+    assert_nothing_written(out)
+
+
+def test_overwrite_replaces_only_an_earlier_output_and_never_the_cwd(tmp_path, monkeypatch):
+    src = yolo_dataset(tmp_path / 'src')
+    precious = tmp_path / 'precious'
+    text(precious / 'thesis.tex', 'x')
+    with pytest.raises(ConversionError, match=r'precious is not empty and is not an earlier '
+                       'conversion'):
+        run('yolo', src, precious, overwrite=True)
+    assert (precious / 'thesis.tex').exists()
+    (tmp_path / 'empty').mkdir()
+    run('yolo', src, tmp_path / 'empty', overwrite=True)
+    work = tmp_path / 'work' / 'here'
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    for out in ('.', '..'):
+        with pytest.raises(ConversionError, match=rf'--out {re.escape(out)} is the current '
+                           'folder or contains it'):
+            run('yolo', src, out, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['empty', 'precious', 'src', 'work']
+    assert list(work.parent.iterdir()) == [work]
+
+
+@pytest.mark.parametrize('line, message', [
+    ('10 10 30 10 30 25 10 25 small vehicle 0',
+     r"a.txt:1: class name 'small vehicle' contains spaces: class names in DOTA labelTxt cannot "
+     r'contain spaces; write it small_vehicle'),
+    ('10 10 30 10 30 25 10 25 small vehicle',
+     r"a.txt:1: difficult 'vehicle' is not an integer \(or is 'small vehicle' one class name\?"),
+    ('10 10 30 10 30 25 plane 0 x',
+     r'a.txt:1: 9 fields \(fewer than 4 points\): expected 8 coordinates, found 6 numbers'),
+    ('10 10 30 10 30 25 10 25', r'a.txt:1: no class name after the 8 coordinates'),
+])
+def test_dota_line_messages_name_the_real_mistake(tmp_path, line, message):
+    src = tmp_path / 'src'
+    image(src / 'train/images/a.png', 40, 40)
+    text(src / 'train/labelTxt/a.txt', line + '\n')
+    with pytest.raises(ConversionError, match=message):
+        run('dota', src, tmp_path / 'out')
+
+
+def test_voc_difficult_that_is_no_integer_counts_as_0(tmp_path):
+    src = voc_dataset(tmp_path / 'VOC')
+    xml = voc_xml('x2.jpg', 64, 48, [('cat', (2, 3, 4, 5), 'Unspecified')])
+    text(src / 'Annotations/x2.xml', xml)
+    meta = run('voc', src, tmp_path / 'out')
+    assert coco_boxes(tmp_path / 'out', 'val') == {'x2.jpg': [(1, [1.0, 2.0, 2.0, 2.0])]}
+    assert meta['summary']['repairs']['difficult_not_int']['examples'] == [
+        "Annotations/x2.xml (object 1): 'Unspecified'"]
+    assert meta['summary']['splits']['val']['difficult'] == 0
+
+
+@pytest.mark.parametrize('fmt, make, inner', [
+    ('yolo', yolo_dataset, 'train'),
+    ('yolo', yolo_dataset, 'train/images'),
+    ('dota', dota_dataset, 'train'),
+    ('voc', voc_dataset, 'Annotations'),
+])
+def test_src_one_level_too_deep_suggests_the_root(tmp_path, monkeypatch, fmt, make, inner):
+    make(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConversionError, match=rf'--src data/{inner} looks like a split or label '
+                       r'folder inside a dataset: pass the dataset root, --src data(;|$|\n)'):
+        run(fmt, Path('data') / inner, tmp_path / 'out')
+
+
+def test_min_size_help_says_width_or_height():
+    helptext = ' '.join(cli('--help').stdout.split())
+    assert 'drop boxes whose width or height is under PX' in helptext
+    assert 'narrower' not in helptext
 
 
 # --------------------------------------------------------------------------- #

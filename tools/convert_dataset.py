@@ -9,8 +9,10 @@ Examples (from the repository root)::
     python tools/convert_dataset.py --format yolo --src path/to/roboflow_export --out data/fish
     python tools/convert_dataset.py --format dota --src path/to/dota --out data/my_dota
 
-Exit status: 0 when written; 2 when the input or an option is unusable (every problem is
-listed with its file and line; nothing is written). Needs numpy, Pillow, PyYAML, pycocotools
+Exit status: 0 when written (warnings, e.g. no val split or images left out, are printed
+after the summary); 2 when the input or an option is unusable (every problem is listed with
+its file and line; nothing is written); 1 on a system error (disk full, ...); 130 on Ctrl-C
+(nothing is written). Needs numpy, Pillow, PyYAML, pycocotools
 and mmengine, not torch: ``ld_plugin/datasets/converters`` is loaded straight from its folder.
 """
 import argparse
@@ -29,22 +31,27 @@ FORMAT_HELP = textwrap.dedent("""\
                 one object a line: "class cx cy w h", normalised to 0..1 by the image size.
                   SRC/{train,valid,val,test}/images/*.jpg + SRC/SPLIT/labels/*.txt, or
                   SRC/images/SPLIT + SRC/labels/SPLIT, or one pool SRC/images + SRC/labels
-                Class names from SRC/data.yaml ("names:" list or {id: name}), else a
-                classes.txt, else --classes. "valid" becomes the split "val".
+                Class names from SRC/data.yaml ("names:" list or {id: name}), else the
+                other SRC/*.yaml that has names, else a classes.txt, else --classes
+                (duplicated names are an error). "valid" becomes the split "val".
       yolo-obb  ultralytics OBB, oriented boxes: "class x1 y1 x2 y2 x3 y3 x4 y4" normalised;
                 same layout and class names as yolo.
       voc       Pascal VOC: SRC/Annotations/*.xml + SRC/JPEGImages/*.jpg, splits from
-                SRC/ImageSets/Main/{train,val,test}.txt when present (images listed in none
-                are left out). SRC is the folder that holds Annotations/. Classes from
-                --classes, else the object names, sorted. Coordinates are 1-based: like mmdet,
-                all four are reduced by 1 (COCO w = xmax - xmin).
+                SRC/ImageSets/Main/{train,val,test}.txt when present (without train.txt,
+                trainval.txt less val.txt is train; images listed in none are left out, with
+                a warning). SRC is the folder that holds Annotations/. Classes from
+                --classes, else the object names, sorted (names differing only by case stay
+                apart, with a note). Coordinates are 1-based: like mmdet, all four are
+                reduced by 1 (COCO w = xmax - xmin). A <difficult> that is not an integer
+                counts as 0 (counted).
       coco      COCO JSON per split: SRC/annotations/instances_{train,val,test}.json with
                 images in SRC/SPLIT/ (or SRC/images/SPLIT/), or Roboflow's
                 SRC/SPLIT/_annotations.coco.json with the images beside it. Categories must
                 match across splits; they are renumbered 1..C in id order.
       dota      DOTA: SRC/{train,val,test}/images + SRC/SPLIT/labelTxt/*.txt, lines
                 "x1 y1 x2 y2 x3 y3 x4 y4 class [difficult]" in pixels (imagesource:/gsd:
-                header lines are skipped). Classes from --classes, else the names, sorted.
+                header lines are skipped; class names cannot contain spaces). Classes from
+                --classes, else the names, sorted.
 
     output (--out):
       yolo, voc, coco -> OUT/annotations/instances_{train,val,test}.json + OUT/SPLIT/*.jpg
@@ -54,11 +61,18 @@ FORMAT_HELP = textwrap.dedent("""\
 
     what happens to imperfect labels:
       fatal (all listed, exit 2, nothing written): class id outside the class list, unknown
-        class name with --classes, non-numeric fields, wrong field count, YOLO coordinates
-        not normalised, label file without its image, unreadable image/XML/JSON, no images.
+        class name with --classes, duplicated class names, non-numeric fields, wrong field
+        count, YOLO coordinates not normalised, label file without its image, unreadable or
+        truncated image (every image is decoded once), unreadable XML/JSON, text that is not
+        UTF-8, no images, a split with images but not one label file (a misnamed label
+        folder or the wrong --format: the files found are named), no box at all, a split
+        asked for by --split-ratio that gets no image.
       repaired and counted in the summary: box partly outside the image (clipped; oriented
         boxes are kept unclipped), box fully outside / zero-size / degenerate polygon /
-        under --min-size px after resizing (dropped), image without a label file (empty).
+        under --min-size px after resizing (dropped), image without a label file among
+        images with one (empty).
+      warned about after the summary: no val split (tools/benchmark/compare.py needs train
+        and val), images left out (in no ImageSets list).
     """)
 
 
@@ -95,10 +109,12 @@ def parse_args(argv=None):
     parser.add_argument('--skip-difficult', action='store_true',
                         help='drop VOC/DOTA objects marked difficult (kept by default)')
     parser.add_argument('--min-size', type=float, default=1.0, metavar='PX',
-                        help='drop boxes narrower than PX in the written image (default 1; '
+                        help='drop boxes whose width or height is under PX in the written '
+                        'image (oriented boxes: the short side; default 1; '
                         "mmdet's CocoDataset ignores boxes under 1 px anyway)")
     parser.add_argument('--overwrite', action='store_true',
-                        help='replace --out if it exists and is not empty')
+                        help='replace --out when it holds an earlier conversion (meta.json); '
+                        'any other non-empty folder is refused')
     parser.add_argument('--quiet', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
 
@@ -122,11 +138,16 @@ def main(argv=None) -> int:
     except OSError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print('interrupted; nothing written', file=sys.stderr)
+        return 130
     for note in result['notes']:
         print(f'note: {note}')
     print(f'Converted {args.format} {args.src} -> {args.out} (output format {result["format"]}, '
           f'{len(result["classes"])} classes) in {result["seconds"]:.1f} s')
     print(result['text'])
+    for warning in result['warnings']:
+        print(f'warning: {warning}')
     return 0
 
 

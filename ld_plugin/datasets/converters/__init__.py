@@ -5,9 +5,11 @@ torch, mmdet or mmrotate: ``tools/convert_dataset.py`` loads this package straig
 folder, so the modules import each other relatively.
 
 Modules: :mod:`.records` (the in-memory dataset and the problems collector), :mod:`.images`
-(finding images, their size), :mod:`.readers` (one per input format), :mod:`.geometry` (clip,
-drop, scale), :mod:`.splits`, :mod:`.writers` (images, COCO JSON, DOTA labelTxt, atomic
-output), :mod:`.summary`, :mod:`.convert` (the pipeline).
+(finding images, decoding them once, their size), :mod:`.readers` (one per input format;
+:mod:`.readers.hints` tells what a wrong ``--src`` or ``--format`` looks like),
+:mod:`.geometry` (clip, drop, scale), :mod:`.splits` (also the choice of the output splits),
+:mod:`.writers` (images, COCO JSON, DOTA labelTxt, atomic output), :mod:`.summary`,
+:mod:`.convert` (the pipeline).
 """
 from .convert import FORMAT_VERSION, ConvertOptions, convert
 from .readers import READERS, TASK_OF_FORMAT

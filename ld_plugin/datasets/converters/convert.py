@@ -7,12 +7,13 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from .geometry import fit_object, target_size
 from .readers import READERS, ReadOptions
-from .records import ConversionError, Dataset, ImageRecord, Obj, Problems
-from .splits import SPLITS, assign_splits, check_ratios
+from .readers.hints import parent_hint
+from .records import DROP_REASONS, ConversionError, Dataset, ImageRecord, Obj, Problems
+from .splits import SPLITS, check_ratios, choose_splits
 from .summary import build_summary, format_summary
 from .writers import (OutputImage, check_output, coco_dict, dota_lines, image_dir,
                       image_format, layout_of, staged_output, write_image, write_json)
@@ -36,8 +37,9 @@ class ConvertOptions:
             images; ``None`` keeps the input's splits.
         seed: seed of the ratio split.
         skip_difficult: drop VOC/DOTA objects marked difficult.
-        min_size: drop boxes narrower than this in the written image (pixels).
-        overwrite: replace a non-empty output folder.
+        min_size: drop boxes whose width or height (a polygon: the short side of its
+            minimum-area rectangle) is under this in the written image (pixels).
+        overwrite: replace an output folder that holds an earlier conversion.
     """
     classes: Optional[List[str]] = None
     max_size: Optional[int] = None
@@ -58,21 +60,6 @@ class ConvertOptions:
                 self.split_ratio = check_ratios(self.split_ratio)
             except ValueError as err:
                 raise ConversionError(str(err)) from None
-
-
-def _choose_splits(dataset: Dataset, options: ConvertOptions, problems: Problems) -> None:
-    """Apply ``--split-ratio``, or keep the input's splits (dropping images listed in none,
-    e.g. VOC images in no ImageSets file); a pool without ``--split-ratio`` is an error."""
-    if options.split_ratio is not None:
-        assign_splits(dataset.images, options.split_ratio, options.seed)
-        return
-    if all(record.split is None for record in dataset.images):
-        raise ConversionError('the input has no train/val/test split folders or lists; pass '
-                              '--split-ratio, e.g. --split-ratio 0.8 0.2')
-    for record in dataset.images:
-        if record.split is None:
-            problems.repair('unlisted', record.path.name)
-    dataset.images = [r for r in dataset.images if r.split is not None]
 
 
 def _output_name(record: ImageRecord, suffix: Optional[str], taken: set,
@@ -111,6 +98,30 @@ def _fit(record: ImageRecord, size, options: ConvertOptions, problems: Problems)
         if result.coords is not None:
             kept.append(Obj(obj.label, result.coords, obj.where, obj.difficult, obj.crowd))
     return kept
+
+
+def _check_boxes(splits: Dict[str, List[OutputImage]], problems: Problems,
+                 left_out: Tuple[int, int]) -> None:
+    """Not one box to write is an error (labels unread, or all dropped), naming the drops."""
+    if any(image.objects for images in splits.values() for image in images):
+        return
+    drops = [f'{why}: {problems.counts[reason]}' for reason, why in DROP_REASONS.items()
+             if problems.counts.get(reason)]
+    read = sum(problems.counts.get(reason, 0) for reason in DROP_REASONS)
+    why = f'all {read} boxes read were dropped ({"; ".join(drops)})' if read else \
+        'the label files hold no box'
+    if left_out[1]:
+        why += f'; {left_out[1]} more are in the {left_out[0]} images left out (in no split list)'
+    raise ConversionError(f'no box to write: {why}; nothing was written. Check the labels, '
+                          '--format, --min-size and --skip-difficult')
+
+
+def _write_image(record: ImageRecord, dst: Path, size: Tuple[int, int]) -> str:
+    """:func:`.writers.write_image`, its errors naming the source image."""
+    try:
+        return write_image(record.path, dst, size, record.orientation)
+    except (OSError, ValueError) as err:
+        raise OSError(f'{record.path}: cannot write it to {dst.name} ({err})') from err
 
 
 def _dota_suffix(dataset: Dataset) -> Optional[str]:
@@ -164,9 +175,11 @@ def convert(fmt: str, src: PathLike, out: PathLike, options: Optional[ConvertOpt
     problems = Problems()
     dataset = READERS[fmt](src, ReadOptions(classes=options.classes), problems)
     if not dataset.images and not problems.fatal:
-        problems.error(src, 'no images found', 'check --src and --format (see --help)')
+        problems.error(src, 'no images found',
+                       parent_hint(src) or 'check --src and --format (see --help)')
     problems.check()
-    _choose_splits(dataset, options, problems)
+    left_out = choose_splits(dataset, options.split_ratio, options.seed, problems,
+                             parent_hint(src))
 
     suffix = _dota_suffix(dataset)
     splits: Dict[str, List[OutputImage]] = {}
@@ -180,6 +193,11 @@ def convert(fmt: str, src: PathLike, out: PathLike, options: Optional[ConvertOpt
                 OutputImage(name, size, _fit(record, size, options, problems)))
             jobs.append((record, split, name, size))
 
+    _check_boxes(splits, problems, left_out)
+    if 'val' not in splits:
+        problems.warn('the output has no val split: tools/benchmark/compare.py trains on train '
+                      'and evaluates on val; re-split with --split-ratio 0.8 0.2 (or '
+                      '0.7 0.15 0.15 to keep a test split)')
     meta = dict(format_version=FORMAT_VERSION, format=dataset.task, classes=dataset.classes,
                 splits={s: len(images) for s, images in splits.items()},
                 layout=layout_of(dataset.task),
@@ -191,8 +209,7 @@ def convert(fmt: str, src: PathLike, out: PathLike, options: Optional[ConvertOpt
             (tmp / image_dir(dataset.task, split)).mkdir(parents=True)
         tick = _progress(len(jobs), progress, log)
         for record, split, name, size in jobs:
-            action = write_image(record.path, tmp / image_dir(dataset.task, split) / name, size,
-                                 record.orientation)
+            action = _write_image(record, tmp / image_dir(dataset.task, split) / name, size)
             if action == 'resized':
                 problems.repair('resized', None, split)
             if record.orientation != 1:
@@ -215,8 +232,9 @@ def convert(fmt: str, src: PathLike, out: PathLike, options: Optional[ConvertOpt
                 for image in images:
                     (labels / f'{Path(image.name).stem}.txt').write_text(
                         dota_lines(dataset.classes, image.objects), encoding='utf-8')
-        meta['summary'] = build_summary(dataset.classes, splits, problems)
+        meta['summary'] = build_summary(dataset.classes, splits, problems, left_out)
         meta['notes'] = list(problems.notes)
+        meta['warnings'] = list(problems.warnings)
         write_json(tmp / 'meta.json', meta, indent=2)
     seconds = time.perf_counter() - start
     text = format_summary(meta['summary'])

@@ -12,8 +12,8 @@ image of width ``W`` spans ``0 <= x <= W``. A box is ``(4,)`` ``x1 y1 x2 y2``; a
   dropped (``'outside'``); partly outside -> kept as it is (``'poly_outside'``): clipping the
   vertices would distort the oriented box, and mmrotate's own DOTA split tool also keeps
   truncated polygons unclipped;
-* both: after scaling to the written image, a box narrower than ``min_size`` px (for a polygon:
-  the short side of its minimum-area rectangle) is dropped (``'tiny'``); mmdet's
+* both: after scaling to the written image, a box whose width or height is under ``min_size``
+  px (for a polygon: the short side of its minimum-area rectangle) is dropped (``'tiny'``); mmdet's
   ``CocoDataset`` silently ignores boxes under 1 px, so they are dropped and counted here.
 
 Excursions of at most ``TOLERANCE`` px (float round-off in normalised labels) are clamped

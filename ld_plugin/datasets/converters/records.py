@@ -49,6 +49,7 @@ REPAIRS: Dict[str, str] = {
     'renamed': 'images renamed to avoid a name clash in their output split',
     'reencoded': 'images re-encoded to the common file type of the DOTA output',
     'unlisted': 'images in no ImageSets split file, left out',
+    'difficult_not_int': 'VOC <difficult> values that are not an integer, taken as 0',
     'resized': 'images resized to --max-size',
 }
 
@@ -143,6 +144,7 @@ class Problems:
         self.label_counts: Dict[str, Dict[int, int]] = defaultdict(Counter)
         self.examples: Dict[str, List[str]] = defaultdict(list)
         self.notes: List[str] = []
+        self.warnings: List[str] = []
 
     def error(self, where: Union[Location, str, Path], what: str, fix: str) -> None:
         """Record a fatal problem: ``where: what; fix``."""
@@ -165,6 +167,11 @@ class Problems:
     def note(self, message: str) -> None:
         """An informational line printed with the summary (e.g. the classes collected)."""
         self.notes.append(message)
+
+    def warn(self, message: str) -> None:
+        """Something the output lacks that the user should act on (printed after the summary:
+        a split missing, images left out)."""
+        self.warnings.append(message)
 
     def report(self) -> str:
         """The fatal problems, at most ``max_shown`` of them, then "and N more"."""

@@ -2,7 +2,7 @@
 ``meta.json``) and as a printed table."""
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 from .records import DROP_REASONS, REPAIRS, Problems
 from .writers import OutputImage
@@ -11,12 +11,13 @@ __all__ = ['build_summary', 'format_summary']
 
 
 def build_summary(classes: Sequence[str], splits: Dict[str, List[OutputImage]],
-                  problems: Problems) -> dict:
+                  problems: Problems, left_out: Tuple[int, int] = (0, 0)) -> dict:
     """Summary dict.
 
     Keys: ``splits`` ``{split: {images, boxes, empty_images, difficult}}`` and ``total``
     (difficult counts VOC/DOTA difficult and COCO crowd objects); ``per_class`` ``{split or
-    'total': {class: boxes}}``; ``boxes_read`` (= written + dropped); ``dropped`` ``{reason:
+    'total': {class: boxes}}``; ``left_out`` ``{images, boxes}`` (images in no split list,
+    ``left_out``); ``boxes_read`` (= written + dropped + left out); ``dropped`` ``{reason:
     {why, count, per_split, per_class, examples}}`` and ``dropped_total``; ``boxes_clipped``;
     ``images_resized``; ``repairs`` ``{kind: {what, count, examples}}`` (every other repair).
     """
@@ -44,7 +45,8 @@ def build_summary(classes: Sequence[str], splits: Dict[str, List[OutputImage]],
                           examples=problems.examples.get(kind, []))
                for kind, what in REPAIRS.items() if problems.counts.get(kind)}
     return dict(splits=table, total=table_total, per_class=per_class,
-                boxes_read=table_total['boxes'] + dropped_total, dropped=dropped,
+                left_out=dict(images=left_out[0], boxes=left_out[1]),
+                boxes_read=table_total['boxes'] + dropped_total + left_out[1], dropped=dropped,
                 dropped_total=dropped_total, boxes_clipped=problems.counts.get('clipped', 0),
                 images_resized=problems.counts.get('resized', 0), repairs=repairs)
 
@@ -57,13 +59,17 @@ def _table(header: Sequence[str], rows: Sequence[Sequence]) -> List[str]:
 
 
 def format_summary(summary: dict) -> str:
-    """The summary as text: a split table, a boxes-per-class table, then drops and repairs
-    with the first examples (file:line, XML object or COCO annotation id)."""
+    """The summary as text: images left out (first, when any), a split table, a boxes-per-class
+    table, then drops and repairs with the first examples (file:line, XML object or COCO
+    annotation id)."""
     splits = list(summary['splits'])
     keys = ('images', 'boxes', 'empty_images', 'difficult')
     rows = [[s] + [summary['splits'][s][k] for k in keys] for s in splits]
     rows.append(['total'] + [summary['total'][k] for k in keys])
-    lines = _table(['split', 'images', 'boxes', 'empty images', 'difficult'], rows)
+    left = summary.get('left_out', {}).get('images', 0)
+    lines = [f'LEFT OUT: {left} images with {summary["left_out"]["boxes"]} boxes (in no split '
+             'list; not in the tables below)', ''] if left else []
+    lines += _table(['split', 'images', 'boxes', 'empty images', 'difficult'], rows)
     lines.append('')
     classes = list(summary['per_class']['total'])
     lines += _table(['class'] + splits + ['total'],
@@ -71,7 +77,8 @@ def format_summary(summary: dict) -> str:
                      for c in classes])
     lines.append('')
     lines.append(f'boxes read {summary["boxes_read"]}, written {summary["total"]["boxes"]}, '
-                 f'dropped {summary["dropped_total"]}')
+                 f'dropped {summary["dropped_total"]}'
+                 + (f', left out with their images {summary["left_out"]["boxes"]}' if left else ''))
     for info in summary['dropped'].values():
         parts = [', '.join(f'{k} {n}' for k, n in info[key].items())
                  for key in ('per_split', 'per_class') if info[key]]

@@ -23,7 +23,8 @@ from PIL import Image, ImageOps
 from .records import ConversionError, Obj
 
 __all__ = ['OutputImage', 'JPEG_QUALITY', 'image_format', 'check_output', 'staged_output',
-           'write_image', 'coco_dict', 'dota_lines', 'write_json', 'image_dir', 'layout_of']
+           'write_image', 'coco_dict', 'dota_lines', 'write_json', 'image_dir', 'layout_of',
+           'is_previous_output']
 
 #: JPEG (and WebP) quality of re-encoded images.
 JPEG_QUALITY = 95
@@ -58,36 +59,86 @@ def layout_of(task: str) -> dict:
     return dict(ann_file='annotations/instances_{split}.json', img_path='{split}/')
 
 
+def is_previous_output(folder: Path) -> bool:
+    """Whether ``folder`` holds a conversion written by this tool (``meta.json`` with
+    ``format_version``): the only non-empty folder ``--overwrite`` replaces."""
+    try:
+        meta = json.loads((folder / 'meta.json').read_text(encoding='utf-8'))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and 'format_version' in meta
+
+
 def check_output(out: Path, src: Path, overwrite: bool) -> None:
-    """Refuse an output that exists and is not empty (unless ``overwrite``), is a file, or
-    overlaps the input (``--overwrite`` would delete it). Raises :class:`ConversionError`."""
-    out_r, src_r = out.resolve(), src.resolve()
+    """Refuse an output that is the current folder or one of its parents, overlaps the input,
+    is a file, or exists and is not empty: with ``overwrite`` a non-empty folder is replaced
+    only when it is an earlier conversion (:func:`is_previous_output`). Raises
+    :class:`ConversionError` naming the folder."""
+    out_r, src_r, cwd = out.resolve(), src.resolve(), Path.cwd().resolve()
+    if out_r == cwd or out_r in cwd.parents:
+        raise ConversionError(f'--out {out} is the current folder or contains it ({out_r}); the '
+                              'output is written as a new folder that replaces --out as a whole: '
+                              'give a new folder, e.g. --out data/mine')
     if out_r == src_r or src_r in out_r.parents or out_r in src_r.parents:
         raise ConversionError(f'--out {out} overlaps --src {src}; write the output elsewhere')
     if out.exists() and not out.is_dir():
         raise ConversionError(f'--out {out} is a file; choose a folder')
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not overwrite:
         raise ConversionError(f'--out {out} exists and is not empty; pass --overwrite to '
                               'replace it or choose another folder')
+    if not is_previous_output(out):
+        raise ConversionError(f'--out {out} is not empty and is not an earlier conversion (no '
+                              'meta.json with format_version): --overwrite only replaces an '
+                              'earlier output or an empty folder; choose another folder')
+
+
+def _missing_folders(folder: Path) -> List[Path]:
+    """``folder`` and its ancestors that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _replace(tmp: Path, out: Path) -> None:
+    """Move ``tmp`` to ``out``; an existing ``out`` is moved aside first and deleted after (or
+    put back when the move fails)."""
+    if not out.exists():
+        os.replace(tmp, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f'{out.name}.old-', dir=out.parent))
+    moved = False
+    try:
+        os.replace(out, old / out.name)
+        moved = True
+        os.replace(tmp, out)
+    except BaseException:
+        if moved and not out.exists():
+            os.replace(old / out.name, out)
+        shutil.rmtree(old, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 @contextlib.contextmanager
 def staged_output(out: Path) -> Iterator[Path]:
     """Yield a fresh ``OUT.tmp-XXXX`` folder beside ``out``; when the block succeeds it replaces
-    ``out`` (an old ``out`` is moved aside first, then deleted), when it fails it is deleted."""
+    ``out`` (an old ``out`` is moved aside first, then deleted). When it fails (an error,
+    Ctrl-C) it is deleted, and so are the parent folders of ``out`` it had to create."""
+    created = _missing_folders(out.parent)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'{out.name}.tmp-', dir=out.parent))
     try:
         yield tmp
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f'{out.name}.old-', dir=out.parent))
-            os.replace(out, old / out.name)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        _replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
 
 

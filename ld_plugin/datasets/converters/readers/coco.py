@@ -21,10 +21,12 @@ from pycocotools.coco import COCO
 from ..records import Dataset, ImageRecord, Location, Obj, Problems
 from ..splits import canonical_split
 from .common import ReadOptions, make_record, parse_floats, rel
+from .hints import format_hint, parent_hint
 
 __all__ = ['read_coco', 'find_coco_files']
 
 _ROBOFLOW_NAME = '_annotations.coco.json'
+_ONE = {'images': 'image', 'annotations': 'annotation', 'categories': 'category'}
 
 
 def find_coco_files(src: Path) -> List[Tuple[str, Path, List[Path]]]:
@@ -62,11 +64,15 @@ def _load(path: Path, problems: Problems, root: Path) -> Optional[COCO]:
     for key in ('images', 'annotations', 'categories'):
         ids = [item.get('id') if isinstance(item, dict) else None for item in data[key]]
         if None in ids:
-            problems.error(shown, f'a {key[:-1]} entry has no id', 'give every entry an id')
+            problems.error(shown, f'a {_ONE[key]} entry has no id', 'give every entry an id')
             return None
+    if not _integer_ids(data, shown, problems):
+        return None
+    for key in ('images', 'annotations', 'categories'):
+        ids = [item['id'] for item in data[key]]
         if len(set(ids)) != len(ids):
             dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
-            problems.error(shown, f'duplicated {key[:-1]} ids {dup}', 'make the ids unique')
+            problems.error(shown, f'duplicated {_ONE[key]} ids {dup}', 'make the ids unique')
             return None
     required = {'images': ('file_name', ), 'annotations': ('image_id', 'category_id', 'bbox'),
                 'categories': ('name', )}
@@ -77,8 +83,8 @@ def _load(path: Path, problems: Problems, root: Path) -> Optional[COCO]:
             if lacking:
                 bad += 1
                 where = (Location(shown, ann_id=item['id']) if key == 'annotations'
-                         else f'{shown} ({key[:-1]} id {item["id"]})')
-                problems.error(where, f'no {lacking}', f'give every {key[:-1]} {list(fields)}')
+                         else f'{shown} ({_ONE[key]} id {item["id"]})')
+                problems.error(where, f'no {lacking}', f'give every {_ONE[key]} {list(fields)}')
     if bad:
         return None
     coco = COCO()
@@ -86,6 +92,24 @@ def _load(path: Path, problems: Problems, root: Path) -> Optional[COCO]:
     with contextlib.redirect_stdout(io.StringIO()):
         coco.createIndex()
     return coco
+
+
+def _integer_ids(data: dict, shown: str, problems: Problems) -> bool:
+    """Ids must be integers, as COCO defines them (image and category ids are sorted: ``"1"``
+    and ``2`` cannot be); every other one is a fatal problem with its position in its list."""
+    good = True
+    for key in ('images', 'annotations', 'categories'):
+        for position, item in enumerate(data[key], 1):
+            value = item['id']
+            if isinstance(value, int) and not isinstance(value, bool):
+                continue
+            good = False
+            number = str(value).strip()
+            fix = (f'write it as the number {number}' if number.isdigit()
+                   else 'give it an integer id')
+            problems.error(f'{shown} ({key} entry {position})', f'{_ONE[key]} id {value!r} '
+                           'is not an integer', fix + ' (COCO ids are integers)')
+    return good
 
 
 def _categories(files: Dict[str, COCO], problems: Problems, src: Path) -> List[Tuple[int, str]]:
@@ -124,8 +148,9 @@ def read_coco(src: Path, opts: ReadOptions, problems: Problems) -> Dataset:
     """Read COCO JSON splits (see the module docstring and ``--help``)."""
     found = find_coco_files(src)
     if not found:
-        problems.error(src, 'no COCO JSON found', 'expected SRC/annotations/instances_SPLIT.json '
-                       f'or SRC/SPLIT/{_ROBOFLOW_NAME} (see --help)')
+        problems.error(src, 'no COCO JSON found', parent_hint(src) or format_hint(src, 'coco') or
+                       'expected SRC/annotations/instances_SPLIT.json or '
+                       f'SRC/SPLIT/{_ROBOFLOW_NAME} (see --help)')
         return Dataset('coco', [], [])
     files: Dict[str, COCO] = {}
     for name, path, _ in found:

@@ -9,9 +9,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from ..images import index_by_stem, list_images, probe_image
 from ..records import ImageRecord, Location, Problems
 from ..splits import canonical_split
+from .hints import folders_beside, parent_hint, report_unlabelled
 
 __all__ = ['ReadOptions', 'SplitFolders', 'find_split_folders', 'read_lines', 'parse_floats',
-           'parse_int', 'make_record', 'pair_labels', 'read_text_dataset', 'rel']
+           'parse_int', 'as_int', 'make_record', 'pair_labels', 'read_text_dataset', 'rel',
+           'UTF8_FIX', 'decode_error_position']
 
 
 @dataclass
@@ -67,9 +69,9 @@ def find_split_folders(src: Path, labels_name: str, problems: Problems) -> List[
         if not nested:
             found.append(SplitFolders('', None, src / 'images', src / labels_name))
     if not found:
-        problems.error(src, 'no images found', f'expected SRC/{{train,valid,val,test}}/images '
-                       f'with SRC/SPLIT/{labels_name}, or SRC/images with SRC/{labels_name} '
-                       '(see --help)')
+        problems.error(src, 'no images found', parent_hint(src) or 'expected SRC/{train,valid,'
+                       f'val,test}}/images with SRC/SPLIT/{labels_name}, or SRC/images with '
+                       f'SRC/{labels_name} (see --help)')
     by_split: Dict[Optional[str], SplitFolders] = {}
     for folders in found:
         if folders.split in by_split:
@@ -80,14 +82,29 @@ def find_split_folders(src: Path, labels_name: str, problems: Problems) -> List[
     return found
 
 
-def read_lines(path: Path, problems: Problems, root: Path) -> Optional[List[str]]:
-    """Lines of a UTF-8 text file (``None`` with a fatal problem if it cannot be read)."""
+#: How to fix a text file that is not UTF-8.
+UTF8_FIX = 'save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE > NEW)'
+
+
+def decode_error_position(err: UnicodeDecodeError) -> Tuple[int, str]:
+    """``(1-based line, 'byte 0xe9 at offset 12')`` of the first byte that is not UTF-8."""
+    data = bytes(err.object)
+    return data[:err.start].count(b'\n') + 1, f'byte 0x{data[err.start]:02x} at offset {err.start}'
+
+
+def read_lines(path: Path, problems: Problems, root: Path,
+               what: str = 'the label file') -> Optional[List[str]]:
+    """Lines of a UTF-8 text file; ``None`` with a fatal problem (the file, and the line of the
+    first byte that is not UTF-8) if it cannot be read."""
     try:
         return path.read_text(encoding='utf-8-sig').splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        problems.error(rel(path, root), f'cannot read the label file ({err})',
-                       'save it as UTF-8 text')
-        return None
+    except UnicodeDecodeError as err:
+        line, byte = decode_error_position(err)
+        problems.error(Location(rel(path, root), line=line), f'{what} is not UTF-8 text ({byte})',
+                       UTF8_FIX)
+    except OSError as err:
+        problems.error(rel(path, root), f'cannot read {what} ({err})', 'check the file')
+    return None
 
 
 def parse_floats(tokens: Sequence[str], where: Location, problems: Problems,
@@ -106,16 +123,21 @@ def parse_floats(tokens: Sequence[str], where: Location, problems: Problems,
     return values
 
 
-def parse_int(token: str, where: Location, problems: Problems, what: str) -> Optional[int]:
-    """Parse an integer (``'3'`` or ``'3.0'``); anything else is a fatal problem (``None``)."""
+def as_int(token: str) -> Optional[int]:
+    """The integer a token spells (``'3'`` or ``'3.0'``), ``None`` for anything else."""
     try:
         value = float(token)
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value != int(value):
-        problems.error(where, f'{what} {token!r} is not an integer', f'{what} must be an integer')
         return None
-    return int(value)
+    return int(value) if math.isfinite(value) and value == int(value) else None
+
+
+def parse_int(token: str, where: Location, problems: Problems, what: str) -> Optional[int]:
+    """Parse an integer (``'3'`` or ``'3.0'``); anything else is a fatal problem (``None``)."""
+    value = as_int(token)
+    if value is None:
+        problems.error(where, f'{what} {token!r} is not an integer', f'{what} must be an integer')
+    return value
 
 
 def make_record(path: Path, problems: Problems, split: Optional[str],
@@ -159,14 +181,23 @@ def pair_labels(folders: SplitFolders, label_ext: str, problems: Problems, root:
 LineParser = Callable[[List[str], ImageRecord, str, Problems], None]
 
 
-def read_text_dataset(src: Path, labels_name: str, label_ext: str, problems: Problems,
+def read_text_dataset(src: Path, fmt: str, labels_name: str, label_ext: str, problems: Problems,
                       parse: LineParser, skip: Sequence[str] = ()) -> List[ImageRecord]:
-    """Images and objects of a dataset with one text label file per image (YOLO, DOTA): finds
-    the split folders, pairs labels with images, reads each label file with ``parse``. An
-    image without a label file is an empty image (counted as ``'no_label_file'``)."""
+    """Images and objects of a dataset with one text label file per image (YOLO, DOTA; ``fmt``
+    is the ``--format``): finds the split folders, pairs labels with images, reads each label
+    file with ``parse``. An image without a label file is an empty image (counted as
+    ``'no_label_file'``); a split with images but not one label file is a fatal problem (a
+    misnamed label folder or the wrong ``--format``), see :func:`.hints.report_unlabelled`."""
     records: List[ImageRecord] = []
+    unlabelled = []
     for folders in find_split_folders(src, labels_name, problems):
-        for image, label in pair_labels(folders, label_ext, problems, src, skip=skip):
+        pairs = pair_labels(folders, label_ext, problems, src, skip=skip)
+        if pairs and all(label is None for _, label in pairs):
+            beside = folders_beside(folders.labels, src)
+            unlabelled.append((rel(folders.images, src), len(pairs),
+                               f'{rel(folders.labels, src)}/*{label_ext}'
+                               + (f'; {beside}' if beside else '')))
+        for image, label in pairs:
             record = make_record(image, problems, folders.split, folders.origin)
             if record is None:
                 continue
@@ -177,4 +208,6 @@ def read_text_dataset(src: Path, labels_name: str, label_ext: str, problems: Pro
             lines = read_lines(label, problems, src)
             if lines is not None:
                 parse(lines, record, rel(label, src), problems)
+    if unlabelled:
+        report_unlabelled(problems, src, fmt, unlabelled)
     return records

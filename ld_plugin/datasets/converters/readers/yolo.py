@@ -10,6 +10,7 @@ import numpy as np
 from ..records import Dataset, ImageRecord, Location, Obj, Problems
 from .classes import dota_safe_names, read_yolo_names
 from .common import ReadOptions, parse_floats, parse_int, read_text_dataset
+from .hints import parent_hint
 
 __all__ = ['read_yolo', 'read_yolo_obb']
 
@@ -72,16 +73,18 @@ def _parser(names: Optional[List[str]], names_from: str, oriented: bool):
 def _read(src: Path, opts: ReadOptions, problems: Problems, oriented: bool) -> Dataset:
     if opts.classes is not None:
         names, names_from = opts.classes, '--classes'
-        own, own_from = read_yolo_names(src, Problems())
+        own, own_from, _ = read_yolo_names(src, Problems())
         if own is not None and own != names:
             problems.note(f'--classes overrides the class names of {own_from} ({own})')
     else:
-        names, names_from = read_yolo_names(src, problems)
+        names, names_from, tried = read_yolo_names(src, problems)
         if names is None and not problems.fatal:
-            problems.error(src, 'class names unknown (no data.yaml or classes.txt)',
-                           'pass --classes NAME0 NAME1 ... (or a file, one name a line) in '
-                           'class id order')
-    records = read_text_dataset(src, 'labels', '.txt', problems,
+            problems.error(src, 'class names unknown (' + (
+                f'tried {"; ".join(tried)}' if tried else 'no data.yaml or classes.txt') + ')',
+                parent_hint(src) or "add names: ['class0', ...] to data.yaml, or pass --classes "
+                'NAME0 NAME1 ... (or a file, one name a line) in class id order')
+    fmt = 'yolo-obb' if oriented else 'yolo'
+    records = read_text_dataset(src, fmt, 'labels', '.txt', problems,
                                 _parser(names, names_from, oriented), skip=('classes.txt', ))
     classes = list(names or [])
     task = 'dota' if oriented else 'coco'
