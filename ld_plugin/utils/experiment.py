@@ -133,8 +133,11 @@ def train_and_test(name: str, cfg: Config, config_hash: str, iters: int,
         return result
     if checkpoint is not None:
         return _test_checkpoint(name, cfg, config_hash, checkpoint, metric_keys, log, **extra)
-    # checkpoints do not change the result: set after the hash
+    # neither changes the result, so both are set after the hash: checkpoints, and no
+    # validation at the last iteration (mmengine runs one whatever val_interval; the test
+    # below evaluates the same data)
     cfg.default_hooks.checkpoint.update(interval=max(1, iters // 5), max_keep_ckpts=1)
+    cfg.train_cfg.val_begin = iters + 1
     resumed = resume_point(cfg.work_dir, config_hash)
     if resumed is None:
         log(f'{name}: training for {iters} iterations -> {cfg.work_dir}')
