@@ -605,8 +605,8 @@ def test_voc_trainval_is_train_and_left_out_images_are_prominent(tmp_path):
 def test_requested_split_left_empty_is_fatal(tmp_path, ratios, empty):
     src = pool(tmp_path / 'src', 5)
     with pytest.raises(ConversionError, match=rf'leaves a requested split empty with 5 images: '
-                       rf'{empty} \(.* rounds to 0\); give every requested split a ratio of at least '
-                       r'0.2 \(1 image of 5\), or ask for fewer splits'):
+                       rf'{empty} \(.* rounds to 0\); give every requested split a ratio of '
+                       r'at least 0.2 \(1 image of 5\), or ask for fewer splits'):
         run('yolo', src, tmp_path / 'out', split_ratio=ratios)
     assert_nothing_written(tmp_path / 'out')
     meta = run('yolo', src, tmp_path / 'ok', split_ratio=[0.6, 0.4, 0.0])
