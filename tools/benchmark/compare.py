@@ -39,8 +39,6 @@ from ld_plugin.utils.families import (DEFAULT_FAMILY, FAMILIES, LABELS,  # noqa:
 #: the teacher must lead the plain student by this much (main metric, percent), or nothing is
 #: measured
 MIN_GAP = 5.0
-SYNTHETIC_FORMAT = {'gfl': 'coco', 'atss': 'coco', 'retinanet': 'coco', 'fcos': 'coco',
-                    'rotated-retinanet': 'dota', 'rotated-fcos': 'dota'}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -153,7 +151,7 @@ def resolve_data(args: argparse.Namespace) -> None:
         args.image_size = args.image_size or 320
         return
     args.family = args.family or 'gfl'
-    args.format, args.classes, args.img_suffix = SYNTHETIC_FORMAT[args.family], None, None
+    args.format, args.classes, args.img_suffix = FAMILIES[args.family]['format'], None, None
     args.image_size = args.image_size or 192
     suffix = '' if args.format == 'coco' else '_dota'
     args.data_root = (args.data_root or
