@@ -51,6 +51,35 @@ def test_eta_counts_running_and_waiting_stages():
     assert compare.format_duration(3725.4) == '1:02:05'
 
 
+class SleepingStage(FakeStage):
+    """A stage whose worker is a real process that would run for a minute."""
+
+    def __init__(self, spec, args, threads):
+        super().__init__(0, spec['iters'], None)
+        self.spec = spec
+        self.process = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+        SleepingStage.started.append(self)
+
+
+def test_an_interrupted_comparison_stops_its_workers(monkeypatch):
+    compare = load_tool('compare')
+    SleepingStage.started = []
+    monkeypatch.setattr(compare, 'Stage', SleepingStage)
+    monkeypatch.setattr(compare, 'cached', lambda spec: None)
+
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(compare.time, 'sleep', interrupt)
+    specs = [{'name': f'plain_seed{i}', 'config': 'c.py', 'iters': 600} for i in range(3)]
+    args = type('Args', (), {'jobs': 2, 'progress_interval': 60.0})()
+    with pytest.raises(KeyboardInterrupt):
+        compare.run_stages(specs, args, threads=1)
+    assert len(SleepingStage.started) == 2  # two slots; the third never started
+    for stage in SleepingStage.started:
+        assert stage.process.poll() is not None  # terminated, not left running orphaned
+
+
 @pytest.mark.slow
 def test_mini_benchmark_runs_caches_and_reports(tmp_path):
     out = tmp_path / 'report' / 'mini.md'

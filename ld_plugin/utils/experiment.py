@@ -26,10 +26,11 @@ METRICS = {
 
 
 def set_image_size(cfg: Config, size: int) -> None:
-    """Resize every pipeline's images to ``size`` x ``size`` (keep ratio)."""
+    """Resize every pipeline's images to ``size`` x ``size`` (keep ratio). A ``RandomResize``
+    step (multi-scale training) keeps its ``ratio_range`` around the new size."""
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         for step in cfg[loader].dataset.pipeline:
-            if step['type'].split('.')[-1] == 'Resize':
+            if step['type'].split('.')[-1] in ('Resize', 'RandomResize'):
                 step['scale'] = (size, size)
 
 

@@ -25,6 +25,7 @@ import os
 import os.path as osp
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -279,6 +280,10 @@ def overall_eta(running: List[Stage], pending: List[dict], jobs: int) -> Optiona
     return left / max(1, min(jobs, len(running) + len(pending)))
 
 
+def _exit_on_signal(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_stages(specs: List[dict], args, threads: int) -> Dict[str, Optional[dict]]:
     """Run the stages ``args.jobs`` at a time; cached ones are not rerun."""
     results, pending, running = {}, [], []
@@ -290,22 +295,32 @@ def run_stages(specs: List[dict], args, threads: int) -> Dict[str, Optional[dict
         else:
             pending.append(spec)
     last_report = time.time()
-    while pending or running:
-        while pending and len(running) < args.jobs:
-            spec = pending.pop(0)
-            log(f"{spec['name']}: training {spec['config']} for {spec['iters']} iterations "
-                f'({threads} threads)')
-            running.append(Stage(spec, args, threads))
-        time.sleep(1.0)
-        for stage in [s for s in running if s.process.poll() is not None]:
-            running.remove(stage)
-            results[stage.spec['name']] = stage.finish()
-        if running and time.time() - last_report >= args.progress_interval:
-            last_report = time.time()
-            eta = overall_eta(running, pending, args.jobs)
-            log('running: ' + '; '.join(s.progress() for s in running) +
-                f'; {len(pending)} waiting' +
-                ('' if eta is None else f'; all done in about {format_duration(eta)}'))
+    previous = signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        while pending or running:
+            while pending and len(running) < args.jobs:
+                spec = pending.pop(0)
+                log(f"{spec['name']}: training {spec['config']} for {spec['iters']} iterations "
+                    f'({threads} threads)')
+                running.append(Stage(spec, args, threads))
+            time.sleep(1.0)
+            for stage in [s for s in running if s.process.poll() is not None]:
+                running.remove(stage)
+                results[stage.spec['name']] = stage.finish()
+            if running and time.time() - last_report >= args.progress_interval:
+                last_report = time.time()
+                eta = overall_eta(running, pending, args.jobs)
+                log('running: ' + '; '.join(s.progress() for s in running) +
+                    f'; {len(pending)} waiting' +
+                    ('' if eta is None else f'; all done in about {format_duration(eta)}'))
+    finally:  # interrupted or killed: stop the workers too (a rerun resumes their checkpoints)
+        signal.signal(signal.SIGTERM, previous)
+        for stage in running:
+            stage.process.terminate()
+        for stage in running:
+            stage.process.wait()
+            log(f"{stage.spec['name']}: stopped at {stage.iterations()[0]}/{stage.spec['iters']}"
+                ' iterations; run the same command again to resume from its last checkpoint')
     return results
 
 
