@@ -48,6 +48,16 @@ def test_classes_from_the_data_size_student_and_teacher(data, tmp_path):
     assert other_hash != config_hash
 
 
+def test_image_size_reaches_plain_and_multi_scale_resizes(data, tmp_path):
+    ms_teacher = str(REPO_ROOT / 'configs/mini/gfl_r18w32_fpn128_ms_synthetic.py')
+    cfg, _ = prepare_config(ms_teacher, 4, str(tmp_path / 'w'), str(data), 0, image_size=320)
+    train = {step['type']: step for step in cfg.train_dataloader.dataset.pipeline}
+    assert train['RandomResize']['scale'] == (320, 320)
+    assert train['RandomResize']['ratio_range'] == (0.6, 1.0)  # kept: jitter around the size
+    test = {step['type']: step for step in cfg.test_dataloader.dataset.pipeline}
+    assert test['Resize']['scale'] == (320, 320)
+
+
 @HOOKS.register_module(force=True)
 class _StopAtIter(Hook):
     """Simulates a kill: raises after iteration ``at`` (after its checkpoint is written)."""
