@@ -1,4 +1,4 @@
-# LD ablation (docs/ld_ablation.md): Main KD alone (softmax KD on the positives, T = 2), with
+# LD ablation (docs/benchmarks/): Main KD alone (softmax KD on the positives, T = 2), with
 # the mini LD recipe's weight 0.75 (10 x 6 / 80 classes).
 _base_ = ['../ld_gfl_r34_r18w16_synthetic.py']
 model = dict(

@@ -1,4 +1,4 @@
-# LD ablation (docs/ld_ablation.md): Main LD + VLR LD, no class KD.
+# LD ablation (docs/benchmarks/): Main LD + VLR LD, no class KD.
 _base_ = ['../ld_gfl_r34_r18w16_synthetic.py']
 model = dict(
     bbox_head=dict(

@@ -1,4 +1,4 @@
-# LD ablation (docs/ld_ablation.md): Main LD alone, the weight and normalisation of the mini
+# LD ablation (docs/benchmarks/): Main LD alone, the weight and normalisation of the mini
 # LD recipe (../ld_gfl_r34_r18w16_synthetic.py). Run with tools/benchmark/compare.py
 # --method ld-main=configs/mini/ablation/ld-main_gfl_r34_r18w16_synthetic.py.
 _base_ = ['../ld_gfl_r34_r18w16_synthetic.py']

@@ -1,4 +1,4 @@
-# LD ablation (docs/ld_ablation.md): the mini LD recipe with Main LD and VLR LD four times
+# LD ablation (docs/benchmarks/): the mini LD recipe with Main LD and VLR LD four times
 # heavier (per-image weights 2.0 and 0.5), Main KD unchanged.
 _base_ = ['../ld_gfl_r34_r18w16_synthetic.py']
 model = dict(
