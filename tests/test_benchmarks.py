@@ -1,5 +1,6 @@
 """tools/benchmark: the mini-benchmark's bookkeeping and short real runs of both benchmarks."""
 import json
+import os
 import subprocess
 import sys
 
@@ -58,6 +59,7 @@ class SleepingStage(FakeStage):
         super().__init__(0, spec['iters'], None)
         self.spec = spec
         self.process = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+        self.log_handle = open(os.devnull, 'w')
         SleepingStage.started.append(self)
 
 

@@ -4,10 +4,10 @@
 # the plain pipeline; compare.py rescales the scale with --img-size.
 _base_ = './gfl_r18w32_fpn128_synthetic.py'
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PhotoMetricDistortion'),
-    dict(type='RandomResize', scale=(192, 192), ratio_range=(0.6, 1.0), keep_ratio=True),
+    dict(type='RandomResize', scale={{_base_.img_scale}}, ratio_range=(0.6, 1.0), keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
 ]

@@ -319,6 +319,7 @@ def run_stages(specs: List[dict], args, threads: int) -> Dict[str, Optional[dict
             stage.process.terminate()
         for stage in running:
             stage.process.wait()
+            stage.log_handle.close()
             log(f"{stage.spec['name']}: stopped at {stage.iterations()[0]}/{stage.spec['iters']}"
                 ' iterations; run the same command again to resume from its last checkpoint')
     return results
