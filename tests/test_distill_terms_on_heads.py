@@ -1,6 +1,8 @@
 """BCKD, IoU-LD, RM, PFI and feature-imitation terms on GFL, ATSS and RetinaNet student heads,
 plain and general-distribution (ATSS, RetinaNet, FCOS)."""
 import copy
+import logging
+import sys
 
 import pytest
 import torch
@@ -10,6 +12,7 @@ from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_overlaps
 from mmdet.testing import demo_mm_inputs
 from mmengine.config import ConfigDict
+from mmengine.logging import MMLogger
 
 from ld_plugin.models.distill import TeacherOutputs
 
@@ -218,3 +221,26 @@ def test_build_errors_name_the_fix():
         build_head('atss', {'loss_fi': dict(region='inside', loss=TERMS['loss_fitnet']['loss'])})
     with pytest.raises(ValueError, match=r"unknown keys \['region'\]"):
         build_head('atss', {'loss_rm': dict(region='main', loss=TERMS['loss_rm']['loss'])})
+
+
+def test_softmax_kd_on_one_class_warns_and_is_zero(monkeypatch):
+    """Main KD is a softmax over the classes: with one class it is constant (always 0), so the
+    head says so at build time and names the binary per-class KD instead."""
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        kd = {'loss_kd': dict(pred='cls', region='main', weight='region', avg_factor='num_pos',
+                              loss=dict(type='ClassificationKDLoss', loss_weight=10.0, T=2))}
+        build_head('gfl', kd)
+        assert not any('loss_kd' in m for m in messages)
+        monkeypatch.setattr(sys.modules[__name__], 'NUM_CLASSES', 1)
+        head = build_head('gfl', kd)
+    finally:
+        logger.removeHandler(handler)
+    warned = [m for m in messages if "'loss_kd'" in m]
+    assert len(warned) == 1 and 'BinaryClassificationKDLoss' in warned[0]
+    student, teacher = torch.randn(50, 1), torch.randn(50, 1)
+    assert float(head.distill_terms['loss_kd'].loss(student, teacher)) == 0.0

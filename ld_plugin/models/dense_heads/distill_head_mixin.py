@@ -21,6 +21,7 @@ from ..distill import DistillTargets, TeacherOutputs, build_distill_terms
 from ..distill.inputs import DistillInputs
 from ..distill.targets import ImageTargets, point_box_distances
 from ..distill.terms import FeatureDistillTerm
+from ..losses import ClassificationKDLoss
 
 
 #: signature of each head class's base ``_get_targets_single``, computed once per class
@@ -88,6 +89,13 @@ class DistillHeadMixin:
                     f'{head}: distill term {name!r} has student_channels='
                     f'{term.loss.student_channels} but the student FPN has {self.in_channels} '
                     f'channels; set loss.student_channels={self.in_channels}')
+            if isinstance(term.loss, ClassificationKDLoss) and \
+                    getattr(term, 'pred', None) == 'cls' and self.cls_out_channels == 1:
+                MMLogger.get_current_instance().warning(
+                    f'{head}: distill term {name!r} is a softmax over the class scores, which is '
+                    'constant with one class: it is always 0 here. For one-class data use the '
+                    "binary per-class KD (loss=dict(type='ld_plugin.BinaryClassificationKDLoss')"
+                    ', bckd_cls in configs/_base_/distill/kd_terms.py) or remove the term')
         vlr_terms = [name for name, term in self.distill_terms.items() if term.needs_vlr]
         assigner = getattr(self, 'assigner', None)
         if not vlr_terms or assigner is None:  # no VLR term, or built for testing only
