@@ -46,6 +46,14 @@ def test_run_demo_rejects_a_method_the_family_lacks():
     assert "--family fcos has no mini config for ['bckd']; choose from ['ld']" in proc.stderr
 
 
+def test_run_demo_defaults_to_the_recommended_recipe_where_the_family_has_it():
+    run_demo = load_script('tools/run_demo.py')
+    assert run_demo.parse_args([]).methods == ['ld-dense-kd']
+    assert run_demo.parse_args(['--family', 'rotated-fcos']).methods == ['ld-dense-kd']
+    assert run_demo.parse_args(['--family', 'atss']).methods == ['ld']
+    assert run_demo.parse_args(['--methods', 'ld', 'bckd']).methods == ['ld', 'bckd']
+
+
 def test_loss_values_prints_every_term():
     proc = subprocess.run(
         [sys.executable, str(REPO_ROOT / 'tools/analysis/loss_values.py'),

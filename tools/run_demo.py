@@ -1,14 +1,16 @@
 """The demo: a released teacher -> plain and LD students over two seeds -> COCO mAP.
 
     python tools/run_demo.py [--family gfl|atss|retinanet|fcos|rotated-retinanet|rotated-fcos]
-                             [--methods ld bckd rm-pfi fi-gibox] [--seeds 0 1]
+                             [--methods ld-dense-kd ld bckd rm-pfi fi-gibox] [--seeds 0 1]
                              [--student-iters 600] [--retrain-teacher] [--teacher-iters 2000]
                              [--work-dir work_dirs/demo]
 
 GFL (default) starts from the released synthetic-data teacher in ``checkpoints/`` (checked
 against its SHA-256; ``docs/model_zoo.md`` gives the command that regenerates it), as users
 start from a released teacher: only the students are trained (about 10 minutes on 2 CPU
-cores). ``--retrain-teacher`` trains that teacher first (the full path); the other families
+cores). The LD student is the recommended recipe ``ld-dense-kd`` (LD's localisation terms with
+dense binary class KD, docs/benchmarks/ld_recipe.md); ``--methods ld`` gives the paper's recipe.
+``--retrain-teacher`` trains that teacher first (the full path); the other families
 always train theirs. The rotated families (MMRotate) run on the DOTA-format synthetic data and
 report the DOTA mAP (IoU 0.5) and its mean over IoU 0.5:0.95.
 
@@ -30,13 +32,17 @@ sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 import compare  # noqa: E402
 from ld_plugin.utils.families import FAMILIES, METHODS, RELEASED_TEACHERS  # noqa: E402
 
+#: the recommended LD recipe (docs/benchmarks/ld_recipe.md), the demo's distilled student
+DEMO_METHOD = 'ld-dense-kd'
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--family', default='gfl', choices=sorted(FAMILIES),
                         help='detector family (default: gfl)')
-    parser.add_argument('--methods', nargs='+', default=['ld'], choices=METHODS,
-                        help='distilled students to train (default: ld)')
+    parser.add_argument('--methods', nargs='+', default=None, choices=METHODS,
+                        help='distilled students to train (default: the recommended LD recipe, '
+                        'ld-dense-kd, where the family has it, else ld)')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--student-iters', type=int, default=600)
     parser.add_argument('--retrain-teacher', action='store_true',
@@ -46,7 +52,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'released teacher, else 1500)')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--jobs', type=int, default=2, help='student stages run in parallel')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.methods is None:
+        args.methods = [DEMO_METHOD if DEMO_METHOD in FAMILIES[args.family]['methods'] else 'ld']
+    return args
 
 
 def sha256(path: str) -> str:

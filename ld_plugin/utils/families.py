@@ -16,6 +16,7 @@ FAMILIES: Dict[str, dict] = {
         student=f'{MINI}/gfl_r18w16_fpn64_synthetic.py',
         methods={
             'ld': f'{MINI}/ld_gfl_r34_r18w16_synthetic.py',
+            'ld-dense-kd': f'{MINI}/ld-dense-kd_gfl_r34_r18w16_synthetic.py',
             'bckd': f'{MINI}/bckd_gfl_r34_r18w16_synthetic.py',
             'rm-pfi': f'{MINI}/rm-pfi_gfl_r34_r18w16_synthetic.py',
             'rm-pfi-norm': f'{MINI}/rm-pfi-norm_gfl_r34_r18w16_synthetic.py',
@@ -41,6 +42,8 @@ FAMILIES: Dict[str, dict] = {
         student=f'{ROTATED_MINI}/rotated-fcos-dist_r18w16_fpn64_synthetic-dota.py',
         methods={
             'ld': f'{ROTATED_MINI}/ld_rotated-fcos-dist_r34_r18w16_synthetic-dota.py',
+            'ld-dense-kd':
+                f'{ROTATED_MINI}/ld-dense-kd_rotated-fcos-dist_r34_r18w16_synthetic-dota.py',
             'bckd': f'{ROTATED_MINI}/bckd_rotated-fcos-dist_r34_r18w16_synthetic-dota.py',
         },
         format='dota'),
@@ -51,6 +54,7 @@ DEFAULT_FAMILY = {'coco': 'gfl', 'dota': 'rotated-fcos'}
 
 #: row labels of the reports
 LABELS = {'teacher': 'teacher', 'plain': 'plain student', 'ld': 'LD (full recipe)',
+          'ld-dense-kd': 'LD + dense KD (recommended)',
           'bckd': 'BCKD', 'rm-pfi': 'RM + PFI',
           'rm-pfi-norm': 'RM + PFI (normalised features)',
           'fi-gibox': 'feature imitation (GI box)'}
