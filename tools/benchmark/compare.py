@@ -389,9 +389,10 @@ def markdown(rows: List[dict], gap: float, args, command: str, wall_s: float) ->
                  'nothing; train the teacher longer)') + '.',
               f'Gap recovered = ({titles[0]}(method) - {titles[0]}(plain)) / '
               f'({titles[0]}(teacher) - {titles[0]}(plain)). '
-              'Train time includes the teacher forward of the distilled students; stages ran '
-              f'{args.jobs} at a time on a shared CPU. Whole run: {wall_s / 60:.0f} min '
-              '(cached stages not counted).', '']
+              'Train time includes the teacher forward of the distilled students, as measured '
+              'when each stage ran (stages trained by this command ran '
+              f'{args.jobs} at a time on a shared CPU; cached ones keep the time of their own '
+              f'run). This command took {wall_s / 60:.0f} min (cached stages not counted).', '']
     if args.credit:
         lines += [f'Data credit: {args.credit}', '']
     lines += [f'![{args.data_name}]({osp.splitext(osp.basename(args.out or "compare.md"))[0]}'
