@@ -51,7 +51,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='detector family (default: gfl for axis-aligned data, '
                         'rotated-fcos for oriented data)')
     parser.add_argument('--methods', nargs='+', default=None, choices=METHODS,
-                        help="distilled students (default: ld bckd rm-pfi, or the family's)")
+                        help="distilled students (default: ld ld-dense-kd bckd rm-pfi, those the "
+                        "family has)")
     parser.add_argument('--method', action='append', default=[], metavar='NAME=CONFIG',
                         help='also compare a distilled config of your own (a student of the '
                         "family's teacher; repeatable), e.g. --method kd-only=configs/my_kd.py")
@@ -107,8 +108,8 @@ def parse_args(argv=None) -> argparse.Namespace:
             parser.error(f'--method {item!r}: give NAME=CONFIG with an existing config file')
         args.configs[name] = config
     if args.methods is None:  # the defaults unless only --method is given
-        args.methods = [] if args.method else [m for m in ('ld', 'bckd', 'rm-pfi')
-                                               if m in family['methods']]
+        defaults = ('ld', 'ld-dense-kd', 'bckd', 'rm-pfi')
+        args.methods = [] if args.method else [m for m in defaults if m in family['methods']]
     args.methods += [item.partition('=')[0] for item in args.method]
     unsupported = sorted(set(args.methods) - set(args.configs))
     if unsupported:
