@@ -184,7 +184,7 @@ def test_compare_refuses_data_without_meta_and_a_family_of_the_other_format(tmp_
     convert('dota', data, tmp_path / 'dota', ConvertOptions(), log=lambda *_: None)
     args = compare.parse_args(['--data', str(tmp_path / 'dota')])
     assert args.family == 'rotated-fcos' and args.format == 'dota' and args.img_suffix == 'jpg'
-    assert args.methods == ['ld', 'bckd']
+    assert args.methods == ['ld', 'ld-dense-kd', 'bckd']
     with pytest.raises(SystemExit):
         compare.parse_args(['--data', str(tmp_path / 'dota'), '--family', 'gfl'])
     own = 'configs/rotated/mini/ld_rotated-fcos-dist_r34_r18w16_synthetic-dota.py'
