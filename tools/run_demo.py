@@ -30,10 +30,8 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 
 import compare  # noqa: E402
-from ld_plugin.utils.families import FAMILIES, METHODS, RELEASED_TEACHERS  # noqa: E402
-
-#: the recommended LD recipe (docs/benchmarks/ld_recipe.md), the demo's distilled student
-DEMO_METHOD = 'ld-dense-kd'
+from ld_plugin.utils.families import (FAMILIES, METHODS, RECOMMENDED_LD,  # noqa: E402
+                                      RELEASED_TEACHERS)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -54,7 +52,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--jobs', type=int, default=2, help='student stages run in parallel')
     args = parser.parse_args(argv)
     if args.methods is None:
-        args.methods = [DEMO_METHOD if DEMO_METHOD in FAMILIES[args.family]['methods'] else 'ld']
+        methods = FAMILIES[args.family]['methods']
+        args.methods = [RECOMMENDED_LD if RECOMMENDED_LD in methods else 'ld']
     return args
 
 

@@ -59,6 +59,10 @@ LABELS = {'teacher': 'teacher', 'plain': 'plain student', 'ld': 'LD (full recipe
           'rm-pfi-norm': 'RM + PFI (normalised features)',
           'fi-gibox': 'feature imitation (GI box)'}
 
+#: the recommended LD recipe (docs/benchmarks/ld_recipe.md): the demo's distilled student and
+#: one of compare.py's default methods, where a family has it
+RECOMMENDED_LD = 'ld-dense-kd'
+
 METHODS = sorted({method for family in FAMILIES.values() for method in family['methods']})
 
 #: released teachers (docs/model_zoo.md): the demo starts from these instead of training one

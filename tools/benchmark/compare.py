@@ -35,7 +35,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
 from ld_plugin.utils.families import (DEFAULT_FAMILY, FAMILIES, LABELS,  # noqa: E402
-                                      METHODS)
+                                      METHODS, RECOMMENDED_LD)
 
 #: the teacher must lead the plain student by this much (main metric, percent), or nothing is
 #: measured
@@ -108,7 +108,7 @@ def parse_args(argv=None) -> argparse.Namespace:
             parser.error(f'--method {item!r}: give NAME=CONFIG with an existing config file')
         args.configs[name] = config
     if args.methods is None:  # the defaults unless only --method is given
-        defaults = ('ld', 'ld-dense-kd', 'bckd', 'rm-pfi')
+        defaults = ('ld', RECOMMENDED_LD, 'bckd', 'rm-pfi')
         args.methods = [] if args.method else [m for m in defaults if m in family['methods']]
     args.methods += [item.partition('=')[0] for item in args.method]
     unsupported = sorted(set(args.methods) - set(args.configs))
