@@ -19,7 +19,8 @@ CONFIG_DIR = REPO_ROOT / 'configs'
 METAFILES = sorted(p for p in CONFIG_DIR.glob('*/metafile.yml') if p.parent.name != 'rotated')
 # Folders of benchmark-row configs: metafile entry, paper schedule (configs/mini, the CPU
 # demo, is only loaded and built here).
-BENCHMARK_DIRS = ('gfl', 'atss', 'fcos', 'retinanet', 'ld', 'bckd', 'rm_pfi', 'feature_imitation')
+BENCHMARK_DIRS = ('gfl', 'atss', 'fcos', 'retinanet', 'ld', 'bckd', 'rm_pfi', 'feature_imitation',
+                  'crosskd')
 
 
 def benchmark_configs():
@@ -84,10 +85,14 @@ def test_lr_follows_the_batch(path):
 def term_label(term: dict) -> str:
     """The name a metafile uses for a distillation term."""
     loss, region = term['loss']['type'].split('.')[-1], term.get('region')
+    if term.get('source') == 'cross_head':
+        return f"CrossKD {'cls' if term['pred'] == 'cls' else 'reg'}"
     fixed = {'BinaryClassificationKDLoss': 'BCKD cls', 'IoULocalizationDistillationLoss': 'BCKD box',
              'RankMimickingLoss': 'RM', 'PredictionGuidedFeatureImitationLoss': 'PFI'}
     if loss in fixed:
         return fixed[loss]
+    if loss == 'PKDLoss':
+        return 'PKD'
     if loss == 'FeatureImitationLoss':
         return f'Imitation ({region})'
     kind = {'LocalizationDistillationLoss': 'LD', 'ClassificationKDLoss': 'KD'}[loss]
@@ -149,13 +154,17 @@ def shrink_model(model_cfg: ConfigDict, width: int = 8, channels: int = 16) -> d
     distillation terms and assigner are the config's. A teacher is built from its own config
     (so the teacher config is checked too), shrunk the same way, passed inline, no checkpoint.
     """
+    # one conv per branch; CrossKD's cross head needs the teacher's conv after the reused one
+    cross_head = model_cfg['bbox_head'].get('cross_head')
+    convs = 1 if cross_head is None else cross_head['reused_conv'] + 1
+
     def shrink(cfg: dict) -> dict:
         cfg['backbone'] = dict(type='ResNet', depth=18, base_channels=width, num_stages=4,
                                out_indices=(0, 1, 2, 3), norm_cfg=dict(type='BN'),
                                norm_eval=False, init_cfg=None)
         cfg['neck'].update(in_channels=[width, width * 2, width * 4, width * 8],
                            out_channels=channels)
-        cfg['bbox_head'].update(in_channels=channels, feat_channels=channels, stacked_convs=1,
+        cfg['bbox_head'].update(in_channels=channels, feat_channels=channels, stacked_convs=convs,
                                 norm_cfg=dict(type='GN', num_groups=4, requires_grad=True))
         for term in (cfg['bbox_head'].get('distill_terms') or {}).values():
             if term is not None and 'student_channels' in term['loss']:
@@ -199,6 +208,13 @@ FAMILIES = [
     'ld/ld_r50-atss-dist-r101_fpn_1x_coco.py',           # distribution ATSS, VLR assigner
     'ld/ld_r50-retinanet-dist-r101_fpn_1x_coco.py',      # distribution RetinaNet, max-IoU VLR
     'ld/ld_r50-fcos-dist-r101_fpn_gn-head-center-normbbox-centeronreg-giou_1x_coco.py',  # FCOS
+    'crosskd/crosskd-pkd_r50-gflv1-r101-ms-2x_fpn_1x_coco.py',   # CrossKD + PKD, GFL
+    'crosskd/crosskd-vlr-ld_r50-gflv1-r101-ms-2x_fpn_1x_coco.py',  # CrossKD + VLR LD
+    'crosskd/crosskd-bckd-box_r50-gflv1-r101-ms-2x_fpn_1x_coco.py',  # CrossKD + BCKD box
+    'crosskd/crosskd-ld_r50-gflv1-r101-ms-2x_fpn_1x_coco.py',    # CrossKD + Main LD
+    'crosskd/crosskd-pkd_r50-retinanet-r101_fpn_2x_coco.py',     # CrossKD on a plain head
+    'crosskd/crosskd-pkd_r50-atss-r101_fpn_1x_coco.py',
+    'crosskd/crosskd-pkd_r50-fcos-r101-caffe-ms-2x_fpn_gn-head_ms-2x_coco.py',  # conv 2, points
 ]
 
 

@@ -18,7 +18,7 @@ from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
 from conftest import LD_TERMS, REPO_ROOT, tiny_distill
-from ld_plugin.models.distill import TeacherOutputs
+from ld_plugin.models.distill import DistillOutputs
 
 SIZE = 64
 NUM_CLASSES = 3
@@ -33,7 +33,7 @@ TERM_SETS = {
                    loss_pfi=dict(loss=dict(KD.pfi.loss, student_channels=16,
                                            teacher_channels=16))),
     'imitation': dict(
-        loss_fi_gt=dict(region='fitnet', loss=dict(type='FeatureImitationLoss',
+        loss_fi_gt=dict(region='inside_gt', loss=dict(type='FeatureImitationLoss',
                                                    student_channels=16, teacher_channels=16)),
         loss_fi_fg=dict(region='finegrained', loss=dict(type='FeatureImitationLoss',
                                                         student_channels=16, teacher_channels=16)),
@@ -107,7 +107,7 @@ def check_finite(model, samples, logit_scale: float, autocast: bool = False) -> 
         head_outs = tuple([o * logit_scale for o in outs] if i < 2 else outs
                           for i, outs in enumerate(teacher.head_outs))
         losses = model.bbox_head.loss(feats, samples,
-                                      teacher=TeacherOutputs(teacher.feats, head_outs))
+                                      teacher=DistillOutputs(feats=teacher.feats, head_outs=head_outs))
     total = 0
     for name, value in losses.items():
         value = sum(value) if isinstance(value, (list, tuple)) else value

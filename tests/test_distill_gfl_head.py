@@ -7,7 +7,7 @@ from mmdet.testing import demo_mm_inputs
 from mmengine.config import ConfigDict
 
 from conftest import LD_TERMS, tiny_gfl
-from ld_plugin.models.distill import TeacherOutputs
+from ld_plugin.models.distill import DistillOutputs
 
 SIZE = 96
 
@@ -38,7 +38,7 @@ def test_base_losses_equal_gfl_head():
     theirs = build_head('GFLHead')
     theirs.load_state_dict(ours.state_dict())
     feats, samples = inputs()
-    teacher = TeacherOutputs(feats, theirs(feats))
+    teacher = DistillOutputs(feats=feats, head_outs=theirs(feats))
     a = ours.loss(feats, samples, teacher=teacher)
     b = theirs.loss(feats, samples)
     for key in ('loss_cls', 'loss_bbox', 'loss_dfl'):
@@ -55,7 +55,7 @@ def test_main_ld_equals_mmdet_ld_head():
     torch.manual_seed(5)
     t_feats = tuple(f + torch.randn_like(f) for f in feats)
     teacher_outs = theirs(t_feats)
-    a = ours.loss(feats, samples, teacher=TeacherOutputs(t_feats, teacher_outs))
+    a = ours.loss(feats, samples, teacher=DistillOutputs(feats=t_feats, head_outs=teacher_outs))
     b = theirs.loss(feats, teacher_outs, samples)
     assert sum(b['loss_ld']).item() > 0
     torch.testing.assert_close(a['loss_ld'], sum(b['loss_ld']))
@@ -64,7 +64,7 @@ def test_main_ld_equals_mmdet_ld_head():
 def test_zero_distillation_when_student_is_teacher():
     head = build_head('DistillGFLHead', distill_terms=copy.deepcopy(LD_TERMS))
     feats, samples = inputs(seed=2)
-    teacher = TeacherOutputs(feats, tuple([o.detach() for o in out] for out in head(feats)))
+    teacher = DistillOutputs(feats=feats, head_outs=tuple([o.detach() for o in out] for out in head(feats)))
     losses = head.loss(feats, samples, teacher=teacher)
     for key in ('loss_ld', 'loss_vlr_ld', 'loss_kd'):
         assert abs(losses[key].item()) < 1e-6, key
@@ -79,12 +79,12 @@ def test_recorded_targets_match_gfl_targets():
     records = {}
     original = head.loss_distill
 
-    def spy(x, outs, teacher, recs, gts):
+    def spy(student, teacher, recs, gts):
         records['images'] = recs
-        return original(x, outs, teacher, recs, gts)
+        return original(student, teacher, recs, gts)
 
     head.loss_distill = spy
-    head.loss(feats, samples, teacher=TeacherOutputs(feats, head(feats)))
+    head.loss(feats, samples, teacher=DistillOutputs(feats=feats, head_outs=head(feats)))
     cls_scores, _ = head(feats)
     sizes = [c.shape[-2:] for c in cls_scores]
     anchors, valid = head.get_anchors(sizes, [s.metainfo for s in samples], device='cpu')
@@ -105,7 +105,7 @@ def test_image_without_gt():
         s.gt_instances = s.gt_instances[:0]
     torch.manual_seed(0)
     t_outs = tuple([o.detach() + torch.randn_like(o) for o in out] for out in head(feats))
-    losses = head.loss(feats, samples, teacher=TeacherOutputs(feats, t_outs))
+    losses = head.loss(feats, samples, teacher=DistillOutputs(feats=feats, head_outs=t_outs))
     assert losses['loss_ld'].item() == 0 and losses['loss_vlr_ld'].item() == 0
     assert all(torch.isfinite(v if isinstance(v, torch.Tensor) else sum(v))
                for v in losses.values())

@@ -3,6 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from ld_plugin.models.distill.outputs import DistillOutputs
+from ld_plugin.models.losses import BinaryClassificationKDLoss
 from ld_plugin.models.distill.targets import DistillTargets
 from ld_plugin.models.distill.inputs import DistillInputs
 from ld_plugin.models.distill.terms import build_distill_terms
@@ -37,8 +39,9 @@ def make_inputs(num_images=2, priors=(6, 3), seed=0, requires_grad=False):
     gt_inds = [torch.zeros(num_images, p, dtype=torch.long) for p in priors]
     targets = DistillTargets(labels, label_w, gt_inds, vlr)
     inputs = DistillInputs(
-        student_outs=(as_maps(s_cls), as_maps(s_box)), teacher_outs=(as_maps(t_cls), as_maps(t_box)),
-        student_feats=[], teacher_feats=[], targets=targets,
+        student=DistillOutputs(feats=[], head_outs=(as_maps(s_cls), as_maps(s_box))),
+        teacher=DistillOutputs(feats=[], head_outs=(as_maps(t_cls), as_maps(t_box))),
+        targets=targets,
         priors=[torch.zeros(p, 4) for p in priors], strides=[8, 16], num_base_priors=1,
         num_classes=C, decode=None, gt_bboxes=[])
     return inputs
@@ -113,7 +116,7 @@ def test_num_pos_and_num_images_normalisers_are_batch_independent():
 
 def test_all_region_skips_ignored_priors():
     inp = make_inputs()
-    loss = term(pred='cls', region='all', weight='region', avg_factor=1.0,
+    loss = term(pred='cls', region='valid', weight='region', avg_factor=1.0,
                 loss=dict(type='ClassificationKDLoss', loss_weight=1, T=1))(inp)
     expected = 0.0
     for lvl in range(2):
@@ -155,3 +158,33 @@ def test_unknown_loss_type_and_bad_name():
         build_distill_terms({'ld': dict(pred='cls', region='main',
                                         loss=dict(type='ClassificationKDLoss'))})
     assert len(build_distill_terms({'loss_x': None})) == 0
+
+
+def test_deprecated_region_names_warn_and_mean_the_new_ones(monkeypatch):
+    from mmengine.logging import MMLogger
+    warnings = []
+    monkeypatch.setattr(MMLogger.get_current_instance(), 'warning', warnings.append)
+    inp = make_inputs()
+    cfg = dict(pred='cls', weight='region', avg_factor='num_pos',
+               loss=dict(type='BinaryClassificationKDLoss'))
+    old, new = term(region='all', **cfg), term(region='valid', **cfg)
+    assert old.region == 'valid' and old(inp).item() == new(inp).item() > 0
+    imitation = dict(type='FeatureImitationLoss', student_channels=4, teacher_channels=4)
+    assert term(region='all', loss=imitation).region == 'everywhere'
+    assert term(region='fitnet', loss=imitation).region == 'inside_gt'
+    assert len(warnings) == 3 and "write region='valid'" in warnings[0]
+
+
+def test_num_pos_all_levels_counts_levels_without_positives():
+    """'num_pos' skips a level without positives (BCKD); 'num_pos_all_levels' (CrossKD) sums
+    every level over the same number of positives."""
+    inp = make_inputs()
+    inp.targets.labels[1][:] = C  # level 1 loses its positive: 2 positives, all on level 0
+    cfg = dict(pred='cls', region='valid', weight='region',
+               loss=dict(type='BinaryClassificationKDLoss'))
+    skipped = term(avg_factor='num_pos', **cfg)(inp)
+    every = term(avg_factor='num_pos_all_levels', **cfg)(inp)
+    level1 = BinaryClassificationKDLoss(reduction='sum')(
+        inp.preds('student', 'cls')[1][inp.targets.label_weights[1] > 0],
+        inp.preds('teacher', 'cls')[1][inp.targets.label_weights[1] > 0]) / 2
+    torch.testing.assert_close(every - skipped, level1)

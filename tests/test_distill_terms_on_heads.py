@@ -14,19 +14,19 @@ from mmdet.testing import demo_mm_inputs
 from mmengine.config import ConfigDict
 from mmengine.logging import MMLogger
 
-from ld_plugin.models.distill import TeacherOutputs
+from ld_plugin.models.distill import DistillOutputs
 
 SIZE, CH, NUM_CLASSES = 64, 16, 3
 
 TERMS = dict(
-    loss_bckd_cls=dict(pred='cls', region='all', weight='region', avg_factor='num_pos',
+    loss_bckd_cls=dict(pred='cls', region='valid', weight='region', avg_factor='num_pos',
                        loss=dict(type='BinaryClassificationKDLoss', loss_weight=1.0)),
-    loss_bckd_box=dict(pred='bbox', region='all', weight='score_diff', avg_factor='num_pos',
+    loss_bckd_box=dict(pred='bbox', region='valid', weight='score_diff', avg_factor='num_pos',
                        loss=dict(type='IoULocalizationDistillationLoss', loss_weight=4.0)),
     loss_rm=dict(loss=dict(type='RankMimickingLoss', loss_weight=4.0)),
     loss_pfi=dict(loss=dict(type='PredictionGuidedFeatureImitationLoss', student_channels=CH,
                             teacher_channels=CH)),
-    loss_fitnet=dict(region='fitnet', loss=dict(type='FeatureImitationLoss', student_channels=CH,
+    loss_fitnet=dict(region='inside_gt', loss=dict(type='FeatureImitationLoss', student_channels=CH,
                                                 teacher_channels=CH)),
     loss_finegrained=dict(region='finegrained',
                           loss=dict(type='FeatureImitationLoss', student_channels=CH,
@@ -94,7 +94,7 @@ def teacher_of(head, feats, seed=1):
     with torch.no_grad():
         outs = head(t_feats)
         outs = tuple([o + torch.randn_like(o) for o in out] for out in outs)
-    return TeacherOutputs(t_feats, outs)
+    return DistillOutputs(feats=t_feats, head_outs=outs)
 
 
 @pytest.mark.parametrize('kind', ALL_HEADS)
@@ -120,7 +120,7 @@ def test_zero_when_student_is_teacher(kind):
     feats, samples = batch(seed=2)
     with torch.no_grad():
         outs = head(feats)
-    losses = head.loss(feats, samples, teacher=TeacherOutputs(feats, outs))
+    losses = head.loss(feats, samples, teacher=DistillOutputs(feats=feats, head_outs=outs))
     for name in TERMS:
         assert abs(losses[name].item()) < 1e-6, (name, losses[name].item())
 
@@ -215,8 +215,8 @@ def test_build_errors_name_the_fix():
         build_head('atss', {'loss_pfi': dict(loss=dict(
             type='PredictionGuidedFeatureImitationLoss', student_channels=32,
             teacher_channels=32))})
-    with pytest.raises(ValueError, match="remove region='fitnet'"):
-        build_head('atss', {'loss_pfi': dict(region='fitnet', loss=TERMS['loss_pfi']['loss'])})
+    with pytest.raises(ValueError, match="remove region='inside_gt'"):
+        build_head('atss', {'loss_pfi': dict(region='inside_gt', loss=TERMS['loss_pfi']['loss'])})
     with pytest.raises(ValueError, match="region='inside'"):
         build_head('atss', {'loss_fi': dict(region='inside', loss=TERMS['loss_fitnet']['loss'])})
     with pytest.raises(ValueError, match=r"unknown keys \['region'\]"):

@@ -14,8 +14,8 @@ from mmengine.structures import InstanceData
 
 from conftest import REPO_ROOT
 from ld_plugin.models.dense_heads import edge_expectations
-from ld_plugin.models.detectors.compatibility import IncompatibleTeacherError
-from ld_plugin.models.distill import TeacherOutputs
+from ld_plugin.models.distill.compatibility import IncompatibleTeacherError
+from ld_plugin.models.distill import DistillOutputs
 from ld_plugin.models.distill.targets import ImageTargets, point_box_distances
 from ld_plugin.models.task_modules.assigners import vlr_weights
 
@@ -238,14 +238,14 @@ def records_of(head, feats, samples):
     captured = {}
     original = head.loss_distill
 
-    def capture(x, outs, teacher, records, gts):
+    def capture(student, teacher, records, gts):
         captured['records'] = records
-        return original(x, outs, teacher, records, gts)
+        return original(student, teacher, records, gts)
 
     head.loss_distill = capture
     with torch.no_grad():
         outs = head(feats)
-    losses = head.loss(feats, samples, teacher=TeacherOutputs(feats, outs))
+    losses = head.loss(feats, samples, teacher=DistillOutputs(feats=feats, head_outs=outs))
     return captured['records'], losses
 
 

@@ -14,15 +14,15 @@ from mmdet.registry import MODELS
 from conftest import LD_TERMS, demo_batch, tiny_distill
 
 BCKD = dict(
-    loss_bckd_cls=dict(pred='cls', region='all', weight='region', avg_factor='num_pos',
+    loss_bckd_cls=dict(pred='cls', region='valid', weight='region', avg_factor='num_pos',
                        loss=dict(type='BinaryClassificationKDLoss', loss_weight=1.0)),
-    loss_bckd_box=dict(pred='bbox', region='all', weight='score_diff', avg_factor='num_pos',
+    loss_bckd_box=dict(pred='bbox', region='valid', weight='score_diff', avg_factor='num_pos',
                        loss=dict(type='IoULocalizationDistillationLoss', loss_weight=4.0)))
 ALL_TERMS = dict(copy.deepcopy(LD_TERMS), **BCKD,
                  loss_rm=dict(loss=dict(type='RankMimickingLoss', loss_weight=4.0)),
                  loss_pfi=dict(loss=dict(type='PredictionGuidedFeatureImitationLoss',
                                          student_channels=16, teacher_channels=16)),
-                 loss_fitnet=dict(region='fitnet', loss=dict(
+                 loss_fitnet=dict(region='inside_gt', loss=dict(
                      type='FeatureImitationLoss', student_channels=16, teacher_channels=16)))
 
 
@@ -82,9 +82,9 @@ def test_levels_without_positives_are_skipped_as_the_official_code(model):
     head = model.bbox_head
     original = type(head).loss_distill
 
-    def spy(self, x, outs, teacher, recs, gts):
-        records.update(outs=outs, teacher=teacher, recs=recs)
-        return original(self, x, outs, teacher, recs, gts)
+    def spy(self, student, teacher, recs, gts):
+        records.update(outs=student.head_outs, teacher=teacher, recs=recs)
+        return original(self, student, teacher, recs, gts)
 
     type(head).loss_distill = spy
     try:
@@ -133,9 +133,9 @@ def test_moving_average_normaliser_bounds_a_batch_with_few_positives(registry_sc
     head_cls = type(models['num_pos'].bbox_head)
     original = head_cls.loss_distill
 
-    def spy(self, x, outs, teacher, recs, gts):
+    def spy(self, student, teacher, recs, gts):
         self._last_records = recs
-        return original(self, x, outs, teacher, recs, gts)
+        return original(self, student, teacher, recs, gts)
 
     head_cls.loss_distill = spy
     try:

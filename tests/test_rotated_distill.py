@@ -14,7 +14,7 @@ from mmengine.structures import InstanceData  # noqa: E402
 from mmrotate.registry import MODELS, TASK_UTILS  # noqa: E402
 from mmrotate.structures.bbox import RotatedBoxes  # noqa: E402
 
-from ld_plugin.models.detectors.compatibility import IncompatibleTeacherError  # noqa: E402
+from ld_plugin.models.distill.compatibility import IncompatibleTeacherError  # noqa: E402
 from ld_plugin.utils.config import resolve_teacher_config  # noqa: E402
 
 SIZE = 128
@@ -100,9 +100,9 @@ TERMS = dict(
                  loss=dict(type='LocalizationDistillationLoss', loss_weight=15, T=5)),
     loss_kd=dict(pred='cls', region='vlr', weight='region', avg_factor='level_count',
                  loss=dict(type='ClassificationKDLoss', loss_weight=15, T=5)),
-    loss_bckd_cls=dict(pred='cls', region='all', avg_factor='num_pos',
+    loss_bckd_cls=dict(pred='cls', region='valid', avg_factor='num_pos',
                        loss=dict(type='BinaryClassificationKDLoss')),
-    loss_bckd_box=dict(pred='bbox', region='all', weight='score_diff', avg_factor='num_pos',
+    loss_bckd_box=dict(pred='bbox', region='valid', weight='score_diff', avg_factor='num_pos',
                        loss=dict(type='BoxDistillationLoss',
                                  box_loss=dict(type='GDLoss', loss_type='kld', fun='log1p',
                                                tau=1))))
@@ -149,8 +149,8 @@ def test_student_equal_to_teacher_gives_zero_distillation():
     inputs, samples = rotated_batch()
     x = model.extract_feat(inputs)
     outs = model.teacher.bbox_head(model.teacher.extract_feat(inputs))
-    from ld_plugin.models.distill import TeacherOutputs
-    losses = model.bbox_head.loss(x, samples, teacher=TeacherOutputs(x, outs))
+    from ld_plugin.models.distill import DistillOutputs
+    losses = model.bbox_head.loss(x, samples, teacher=DistillOutputs(feats=x, head_outs=outs))
     for name in TERMS:
         assert abs(losses[name].item()) < 1e-5, (name, losses[name].item())
 

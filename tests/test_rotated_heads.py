@@ -239,7 +239,7 @@ def test_rotated_fcos_student_records_its_targets_and_rejects_box_terms_without_
         own = distances[torch.arange(int(pos.sum())), record.gt_inds[pos] - 1]
         torch.testing.assert_close(own, image_targets[pos], rtol=1e-4, atol=1e-3)
         assert (record.vlr_weights[pos] == 0).all() and record.vlr_weights.sum() > 0
-    box_term = dict(pred='bbox', region='all', weight='score_diff', avg_factor='num_pos',
+    box_term = dict(pred='bbox', region='valid', weight='score_diff', avg_factor='num_pos',
                     loss=dict(type='BoxDistillationLoss', box_loss=dict(type='GDLoss',
                                                                         loss_type='kld')))
     with pytest.raises(ValueError, match='set angle_support'):

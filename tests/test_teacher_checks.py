@@ -11,16 +11,16 @@ from mmengine.hub import get_config
 from mmengine.logging import MMLogger
 
 from conftest import demo_batch, tiny_distill, tiny_gfl
-from ld_plugin.models.detectors.compatibility import IncompatibleTeacherError
+from ld_plugin.models.distill.compatibility import IncompatibleTeacherError
 from ld_plugin.models.detectors.teacher_loading import TeacherCheckpointError
 
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 BCKD = dict(
-    loss_bckd_cls=dict(pred='cls', region='all', weight='region', avg_factor='num_pos',
+    loss_bckd_cls=dict(pred='cls', region='valid', weight='region', avg_factor='num_pos',
                        loss=dict(type='BinaryClassificationKDLoss', loss_weight=1.0)),
-    loss_bckd_box=dict(pred='bbox', region='all', weight='score_diff', avg_factor='num_pos',
+    loss_bckd_box=dict(pred='bbox', region='valid', weight='score_diff', avg_factor='num_pos',
                        loss=dict(type='IoULocalizationDistillationLoss', loss_weight=4.0)))
-FITNET = dict(loss_fitnet=dict(region='fitnet', loss=dict(
+FITNET = dict(loss_fitnet=dict(region='inside_gt', loss=dict(
     type='FeatureImitationLoss', student_channels=16, teacher_channels=256)))
 
 
@@ -209,12 +209,12 @@ def test_distributions_per_prior_are_compared():
     """A 2D distribution teacher (4 edges) for a rotated student (5 deltas) with LD."""
     from types import SimpleNamespace
 
-    from ld_plugin.models.detectors.compatibility import check_teacher_student
+    from ld_plugin.models.distill.compatibility import check_teacher_student
 
     def head(values):
         return SimpleNamespace(num_classes=3, cls_out_channels=3, num_base_priors=1, reg_max=8,
                                prior_generator=SimpleNamespace(strides=[(8, 8), (16, 16)]),
-                               distribution_supports=None, num_values=values)
+                               distribution_supports=None, distributions_per_prior=values)
     check_teacher_student(head(5), head(5), {'bbox_dist'})
     with pytest.raises(IncompatibleTeacherError,
                        match=r'distributions per prior .*: teacher 4 vs student 5'):

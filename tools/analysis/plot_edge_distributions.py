@@ -56,7 +56,7 @@ def check_head(model, config: str):
     if teacher is None:
         raise SystemExit(f'{config} has no teacher; pass the distillation config of the student')
     head = model.bbox_head
-    if not hasattr(head, 'reg_max') or getattr(head, 'num_values', 4) != 4:
+    if not hasattr(head, 'reg_max') or getattr(head, 'distributions_per_prior', 4) != 4:
         raise SystemExit(f'{type(head).__name__} has no 4 edge distributions; use a GFL or '
                          'distribution ATSS/FCOS/RetinaNet student')
     return head

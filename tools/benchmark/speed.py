@@ -34,7 +34,7 @@ from mmengine.hub import get_config  # noqa: E402
 from mmengine.structures import InstanceData  # noqa: E402
 
 import ld_plugin  # noqa: E402,F401
-from ld_plugin.models.distill import TeacherOutputs  # noqa: E402
+from ld_plugin.models.distill import DistillOutputs  # noqa: E402
 
 KD_TERMS = Config.fromfile(osp.join(ROOT, 'configs/_base_/distill/kd_terms.py'))
 LD_TERMS = Config.fromfile(osp.join(ROOT, 'configs/_base_/distill/ld_terms.py'))
@@ -234,7 +234,7 @@ def time_ld_head(args) -> dict:
 
     times = round_robin(
         {'ours': step('ours', lambda: ours.loss(
-            feats, samples, teacher=TeacherOutputs(teacher_feats, teacher_outs))),
+            feats, samples, teacher=DistillOutputs(feats=teacher_feats, head_outs=teacher_outs))),
          'theirs': step('theirs', lambda: theirs.loss(feats, teacher_outs, samples))},
         args.reps, args.device, 'LD head: ')
     ours_s, theirs_s = statistics.median(times['ours']), statistics.median(times['theirs'])

@@ -21,9 +21,9 @@ rld_gwd_terms = _terms(10, 20)  # rotated_retinanet_distribution_hbb_gwd_r18_r34
 # with KLD between the student's and the teacher's decoded boxes (runs on a CPU; BCKD's
 # official weights 1.0 / 4.0, normalised by the positives).
 rotated_bckd_terms = dict(
-    loss_bckd_cls=dict(pred='cls', region='all', weight='region', avg_factor='num_pos',
+    loss_bckd_cls=dict(pred='cls', region='valid', weight='region', avg_factor='num_pos',
                        loss=dict(type='ld_plugin.BinaryClassificationKDLoss', loss_weight=1.0)),
-    loss_bckd_box=dict(pred='bbox', region='all', weight='score_diff', avg_factor='num_pos',
+    loss_bckd_box=dict(pred='bbox', region='valid', weight='score_diff', avg_factor='num_pos',
                        loss=dict(type='ld_plugin.BoxDistillationLoss', loss_weight=4.0,
                                  box_loss=dict(type='GDLoss', loss_type='kld', fun='log1p',
                                                tau=1))))

@@ -3,10 +3,11 @@
 The base head computes its own losses and targets unchanged (``loss_by_feat``); while it
 assigns, the mixin records each image's assignment (positives, GT indices, VLR weights) and
 then evaluates the configured distillation terms on the student's and the teacher's outputs.
-No loss body of the base head is copied.
+No loss body of the base head is copied, and nothing is left on the head between steps.
 """
 import inspect
-from typing import Dict, List, Optional, Set, Tuple
+from contextlib import contextmanager, nullcontext
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -17,37 +18,15 @@ from mmdet.utils import InstanceList, OptConfigType
 from mmengine.logging import MMLogger
 from torch import Tensor
 
-from ..distill import DistillTargets, TeacherOutputs, build_distill_terms
+from ..distill import DistillOutputs, DistillTargets, build_distill_terms
+from ..distill.compatibility import check_teacher_detector
+from ..distill.cross_head import CrossHead
 from ..distill.inputs import DistillInputs
+from ..distill.recorder import record_calls
 from ..distill.targets import ImageTargets, point_box_distances
-from ..distill.terms import FeatureDistillTerm
-from ..losses import ClassificationKDLoss
 
-
-#: signature of each head class's base ``_get_targets_single``, computed once per class
+#: signature of each head class's ``_get_targets_single``, computed once per class
 _TARGETS_SIGNATURES: Dict[type, inspect.Signature] = {}
-
-
-class _AssignRecorder:
-    """Forwards ``assign`` to the wrapped assigner and keeps the last result.
-
-    Assigners flagged ``needs_num_level_priors`` (e.g. :class:`VLRMaxIoUAssigner`) also get
-    the number of (inside) priors of each level, which mmdet's anchor heads do not pass.
-    """
-
-    def __init__(self, assigner, num_level_priors: Optional[List[int]] = None) -> None:
-        self.assigner = assigner
-        self.num_level_priors = num_level_priors
-        self.result = None
-
-    def assign(self, *args, **kwargs):
-        if getattr(self.assigner, 'needs_num_level_priors', False):
-            kwargs.setdefault('num_level_priors', self.num_level_priors)
-        self.result = self.assigner.assign(*args, **kwargs)
-        return self.result
-
-    def __getattr__(self, name: str):
-        return getattr(self.assigner, name)
 
 
 class DistillHeadMixin:
@@ -61,109 +40,99 @@ class DistillHeadMixin:
         distill_terms: ``{loss_name: term config}`` (see :mod:`ld_plugin.models.distill.terms`);
             ``None`` entries are switched off. Without a teacher (plain training or testing) the
             head behaves exactly like its base head.
+        cross_head: CrossKD's cross head, ``dict(reused_conv=k, teacher_channels=None)`` (see
+            :class:`~ld_plugin.models.distill.cross_head.CrossHead`), read by the terms with
+            ``source='cross_head'``.
+
+    Raises:
+        ValueError: a term the head cannot serve (each term's ``check_student``).
     """
 
     #: side, in strides, of the square prior preset at each point of a point head (GFL's anchor)
     point_prior_scale: float = 8.0
 
-    def __init__(self, *args, distill_terms: OptConfigType = None, **kwargs) -> None:
+    def __init__(self, *args, distill_terms: OptConfigType = None,
+                 cross_head: OptConfigType = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.distill_terms: nn.ModuleDict = build_distill_terms(distill_terms)
-        self._assign_records: Optional[List[ImageTargets]] = None
-        self._num_level_priors: Optional[List[int]] = None
-        self._warned_no_teacher = False
-        self._check_terms()
-
-    # ----------------------------------------------------------------------------- build checks
-    def _check_terms(self) -> None:
-        head = type(self).__name__
-        for name, term in self.distill_terms.items():
-            if 'bbox_dist' in term.needs and getattr(self, 'reg_max', None) is None:
-                raise ValueError(
-                    f"{head}: distill term {name!r} compares box distributions ('bbox_dist') "
-                    'but this head predicts no edge distribution (no reg_max); use a '
-                    "distribution head (e.g. DistillGFLHead) or pred='bbox'")
-            if isinstance(term, FeatureDistillTerm) and \
-                    term.loss.student_channels != self.in_channels:
-                raise ValueError(
-                    f'{head}: distill term {name!r} has student_channels='
-                    f'{term.loss.student_channels} but the student FPN has {self.in_channels} '
-                    f'channels; set loss.student_channels={self.in_channels}')
-            if isinstance(term.loss, ClassificationKDLoss) and \
-                    getattr(term, 'pred', None) == 'cls' and self.cls_out_channels == 1:
+        self.cross_head: Optional[CrossHead] = None
+        if cross_head is not None:
+            if not isinstance(cross_head, dict):
+                raise TypeError(f'{type(self).__name__}: cross_head must be a dict such as '
+                                f'dict(reused_conv=3), got {cross_head!r}')
+            self.cross_head = CrossHead(**cross_head)
+            self.cross_head.build_for(self)
+            if not any(t.source == 'cross_head' for t in self.distill_terms.values()):
                 MMLogger.get_current_instance().warning(
-                    f'{head}: distill term {name!r} is a softmax over the class scores, which is '
-                    'constant with one class: it is always 0 here. For one-class data use the '
-                    "binary per-class KD (loss=dict(type='ld_plugin.BinaryClassificationKDLoss')"
-                    ', bckd_cls in configs/_base_/distill/kd_terms.py) or remove the term')
-        vlr_terms = [name for name, term in self.distill_terms.items() if term.needs_vlr]
-        assigner = getattr(self, 'assigner', None)
-        if not vlr_terms or assigner is None:  # no VLR term, or built for testing only
-            return
-        if not getattr(assigner, 'provides_vlr_weights', False):
-            raise ValueError(
-                f"{head}: distill terms {vlr_terms} use region='vlr' but "
-                f'train_cfg.assigner is {type(assigner).__name__}, which gives no VLR weights; '
-                "set train_cfg.assigner=dict(type='VLRATSSAssigner', topk=9) (ATSS "
-                "assignment) or dict(type='VLRMaxIoUAssigner', ...) (max-IoU assignment)")
+                    f"{type(self).__name__}: cross_head is set but no distill term has "
+                    "source='cross_head'; it is never run")
+        self._warned_no_teacher = False
+        for term in self.distill_terms.values():
+            term.check_student(self)
 
-    def check_teacher_channels(self, t_channels: Optional[int]) -> None:
-        """Checks that need the teacher: feature terms' channels match the teacher FPN's
-        ``t_channels`` (measured, see ``check_feature_terms``)."""
-        for name, term in self.distill_terms.items():
-            if isinstance(term, FeatureDistillTerm) and term.loss.teacher_channels != t_channels:
-                raise ValueError(
-                    f'{type(self).__name__}: distill term {name!r} has teacher_channels='
-                    f'{term.loss.teacher_channels} but the teacher FPN has {t_channels} channels;'
-                    f' set loss.teacher_channels={t_channels}')
+    def check_teacher(self, teacher: nn.Module, student: nn.Module) -> None:
+        """Each term's checks against the built ``teacher`` detector (``student``: this
+        head's detector); raises :class:`IncompatibleTeacherError`."""
+        check_teacher_detector(teacher, self.required_teacher_outputs())
+        for term in self.distill_terms.values():
+            term.check_teacher(teacher, student)
 
-    def required_teacher_outputs(self) -> Set[str]:
+    def required_teacher_outputs(self) -> set:
         """Teacher outputs the configured terms read ('cls', 'bbox_dist', 'bbox', 'feats')."""
-        needs: Set[str] = set()
+        needs: set = set()
         for term in self.distill_terms.values():
             needs |= term.needs
         return needs
 
+    def recording_towers(self, head: nn.Module):
+        """Context manager recording ``head``'s tower features that the terms read (this head
+        or the teacher's; CrossKD), ``{}`` when none."""
+        if self.cross_head is None:
+            return nullcontext({})
+        return self.cross_head.record(head)
+
     # ------------------------------------------------------------------------------------ loss
     def loss(self, x: Tuple[Tensor], batch_data_samples: list,
-             teacher: Optional[TeacherOutputs] = None) -> dict:
+             teacher: Optional[DistillOutputs] = None) -> dict:
         """Base head losses plus, when a teacher is given, the distillation terms."""
-        outs = self(x)
+        distill = teacher is not None and len(self.distill_terms) > 0
+        with (self.recording_towers(self) if distill else nullcontext({})) as towers:
+            outs = self(x)
         batch_gt_instances, batch_gt_instances_ignore, batch_img_metas = \
             unpack_gt_instances(batch_data_samples)
-        distill = teacher is not None and len(self.distill_terms) > 0
         if teacher is None and len(self.distill_terms) > 0 and not self._warned_no_teacher:
             self._warned_no_teacher = True
             MMLogger.get_current_instance().warning(
                 f'{type(self).__name__}: distill_terms {list(self.distill_terms)} are not '
                 'evaluated: the detector passes no teacher outputs (use '
                 "type='DistillSingleStageDetector' with teacher_config and teacher_ckpt)")
-        self._assign_records = [] if distill else None
-        try:
+        with self.recording_targets(outs[0], record=distill) as records:
             losses = self.loss_by_feat(*outs, batch_gt_instances, batch_img_metas,
                                        batch_gt_instances_ignore)
-            records = self._assign_records
-        finally:
-            self._assign_records = None
         if distill:
             if not records:
                 raise RuntimeError(
                     f'{type(self).__name__}: no assignment was recorded while computing the '
                     'base losses; this head is not supported by DistillHeadMixin')
-            losses.update(self.loss_distill(x, outs, teacher, records, batch_gt_instances))
+            student = DistillOutputs(feats=x, head_outs=outs, tower_feats=towers, head=self)
+            losses.update(self.loss_distill(student, teacher, records, batch_gt_instances))
         return losses
 
-    def loss_distill(self, x: Tuple[Tensor], outs: tuple, teacher: TeacherOutputs,
+    def loss_distill(self, student: DistillOutputs, teacher: DistillOutputs,
                      records: List[ImageTargets],
                      batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
         """Evaluate every distillation term on this batch."""
-        priors = self.distill_priors([c.shape[-2:] for c in outs[0]], outs[0][0])
+        cls_scores = student.head_outs[0]
+        priors = self.distill_priors([c.shape[-2:] for c in cls_scores], cls_scores[0])
         targets = DistillTargets.from_images(records, [len(p) for p in priors])
+        sources = {}
+        if self.cross_head is not None:
+            sources['cross_head'] = lambda: self.cross_head(student, teacher)
         inputs = DistillInputs(
-            outs, teacher.head_outs, x, teacher.feats, targets, priors, self._strides(),
-            self.num_base_priors, self.num_classes, self.decode_distill_boxes,
+            student, teacher, targets, priors, self._strides(), self.num_base_priors,
+            self.num_classes, self.decode_distill_boxes,
             [get_box_tensor(g.bboxes) for g in batch_gt_instances],
-            getattr(self, 'num_values', 4))
+            getattr(self, 'distributions_per_prior', 4), sources=sources)
         return {name: term(inputs) for name, term in self.distill_terms.items()}
 
     def _strides(self) -> List[int]:
@@ -189,47 +158,63 @@ class DistillHeadMixin:
         decode = getattr(self, 'decode_bbox_pred', None)
         if decode is not None:
             return decode(priors, bbox_pred, stride)
+        if getattr(self.prior_generator, 'base_anchors', None) is None:  # points (FCOS)
+            priors = (priors[:, :2] + priors[:, 2:4]) / 2
         return self.bbox_coder.decode(priors, bbox_pred)
 
-    # -------------------------------------------------------------- assignment recording hook
-    def loss_by_feat(self, cls_scores: List[Tensor], *args, **kwargs) -> dict:
-        """The base head's losses; remembers the number of priors of each level."""
-        self._num_level_priors = [c.shape[-2] * c.shape[-1] * self.num_base_priors
-                                  for c in cls_scores]
-        return super().loss_by_feat(cls_scores, *args, **kwargs)
+    # ------------------------------------------------------------------- assignment recording
+    @contextmanager
+    def recording_targets(self, cls_scores: List[Tensor],
+                          record: bool = True) -> Iterator[List[ImageTargets]]:
+        """Within the block, record each image's assignment made by the base head's own
+        ``_get_targets_single``; the list yielded is filled when the block ends.
 
-    def _get_targets_single(self, *args, **kwargs):
-        """Run the base head's target computation and record its assignment."""
+        Assigners flagged ``needs_num_level_priors`` (e.g. :class:`VLRMaxIoUAssigner`) also get
+        the number of inside priors of each level, which mmdet's anchor heads do not pass
+        (done even when ``record`` is False).
+        """
+        records: List[ImageTargets] = []
         assigner = getattr(self, 'assigner', None)
         needs_levels = getattr(assigner, 'needs_num_level_priors', False)
-        if self._assign_records is None and not needs_levels:
-            return super()._get_targets_single(*args, **kwargs)
-        arguments = self._bound_arguments(*args, **kwargs)
-        if 'points' in arguments:  # point head: its labels and box targets are the assignment
-            gt_instances = arguments['gt_instances']
-            # before the head's own call: mmrotate regularises the GT boxes in place, which
-            # turns a square by 90 degrees at each call
-            distances = self.point_gt_distances(arguments['points'], gt_instances.bboxes)
-            result = super()._get_targets_single(*args, **kwargs)
-            self._assign_records.append(ImageTargets.from_point_targets(
-                result[0], result[1], distances, gt_instances.labels, self.num_classes))
-            return result
-        img_meta = arguments['img_meta']
-        inside = anchor_inside_flags(arguments['flat_anchors'], arguments['valid_flags'],
-                                     img_meta['img_shape'][:2], self.train_cfg['allowed_border'])
-        level_counts = None
-        if needs_levels:
-            level_counts = [int(f.sum()) for f in inside.split(self._num_level_priors)]
-        recorder = _AssignRecorder(assigner, level_counts)
-        self.assigner = recorder
-        try:
-            result = super()._get_targets_single(*args, **kwargs)
-        finally:
-            self.assigner = assigner
-        if self._assign_records is not None:
-            self._assign_records.append(
-                ImageTargets.from_assign_result(recorder.result, inside, self.num_classes))
-        return result
+        if not record and not needs_levels:
+            yield records
+            return
+        num_level_priors = [c.shape[-2] * c.shape[-1] * self.num_base_priors for c in cls_scores]
+        current: dict = {}
+
+        def before(*args, **kwargs):
+            arguments = self._bound_arguments(*args, **kwargs)
+            if 'points' in arguments:  # point head: its labels and box targets are the assignment
+                gts = arguments['gt_instances']
+                # before the head's own call: mmrotate regularises the GT boxes in place, which
+                # turns a square by 90 degrees at each call
+                return self.point_gt_distances(arguments['points'], gts.bboxes), gts.labels
+            img_meta = arguments['img_meta']
+            inside = anchor_inside_flags(arguments['flat_anchors'], arguments['valid_flags'],
+                                         img_meta['img_shape'][:2],
+                                         self.train_cfg['allowed_border'])
+            current['levels'] = [int(f.sum()) for f in inside.split(num_level_priors)]
+            return inside
+
+        def level_counts(*args, **kwargs) -> dict:
+            return {'num_level_priors': current['levels']} if needs_levels else {}
+
+        assigns = record_calls(assigner, 'assign', extra_kwargs=level_counts) \
+            if assigner is not None else nullcontext([])
+        with record_calls(self, '_get_targets_single', before=before) as images, \
+                assigns as assigned:
+            yield records
+        if not record:
+            return
+        if assigner is None:
+            for call in images:
+                distances, gt_labels = call.before
+                records.append(ImageTargets.from_point_targets(
+                    call.result[0], call.result[1], distances, gt_labels, self.num_classes))
+        else:
+            for call, assign in zip(images, assigned):
+                records.append(ImageTargets.from_assign_result(assign.result, call.before,
+                                                               self.num_classes))
 
     def point_gt_distances(self, points: Tensor, gt_bboxes) -> Tensor:
         """(P, G, 4) (l, t, r, b) distances from points to GTs, as the point head computes
@@ -240,6 +225,6 @@ class DistillHeadMixin:
         """Arguments by name as passed to the base head's ``_get_targets_single``."""
         signature = _TARGETS_SIGNATURES.get(type(self))
         if signature is None:
-            signature = inspect.signature(super()._get_targets_single)
+            signature = inspect.signature(type(self)._get_targets_single)
             _TARGETS_SIGNATURES[type(self)] = signature
-        return signature.bind(*args, **kwargs).arguments
+        return signature.bind(self, *args, **kwargs).arguments

@@ -41,12 +41,13 @@ class DistributionRegressionMixin:
     Args:
         reg_max: B - 1, bins per distribution minus one.
 
-    Subclasses set ``reg_conv_name`` (the head's regression conv), ``num_values`` (K) and
+    Subclasses set ``reg_conv_name`` (the head's regression conv), ``distributions_per_prior``
+    (K) and
     :meth:`value_support`.
     """
 
     reg_conv_name: str = ''
-    num_values: int = 4
+    distributions_per_prior: int = 4
 
     def __init__(self, *args, reg_max: int = 16, **kwargs) -> None:
         if not isinstance(reg_max, int) or reg_max < 1:
@@ -60,7 +61,8 @@ class DistributionRegressionMixin:
         super()._init_layers()
         conv = getattr(self, self.reg_conv_name)
         setattr(self, self.reg_conv_name, nn.Conv2d(
-            conv.in_channels, self.num_base_priors * self.num_values * (self.reg_max + 1),
+            conv.in_channels,
+            self.num_base_priors * self.distributions_per_prior * (self.reg_max + 1),
             conv.kernel_size, stride=conv.stride, padding=conv.padding))
 
     def value_support(self, stride: int, for_loss: bool) -> Tensor:

@@ -44,7 +44,7 @@ class EdgeDistributionMixin(DistributionRegressionMixin):
     loss expects distances in strides (``loss_in_strides``) or in pixels.
     """
 
-    num_values = 4
+    distributions_per_prior = 4
     #: coders whose ``decode(priors, distances)`` is "prior centre ± distances"
     distance_coders: Tuple[type, ...] = (PriorCenterDistanceCoder, )
 

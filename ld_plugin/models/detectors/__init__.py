@@ -1,4 +1,4 @@
-from .compatibility import IncompatibleTeacherError, check_teacher_student
+from ..distill.compatibility import IncompatibleTeacherError, check_teacher_student
 from .distill_single_stage import DistillSingleStageDetector
 from .teacher_loading import TeacherCheckpointError, load_teacher_checkpoint
 

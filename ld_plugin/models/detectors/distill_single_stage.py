@@ -11,9 +11,8 @@ from mmengine.logging import MMLogger
 from torch import Tensor
 
 from ...utils.config import resolve_teacher_config
-from ..distill import TeacherOutputs
-from .compatibility import (IncompatibleTeacherError, check_feature_terms, check_preprocessors,
-                            check_teacher_detector, check_teacher_student)
+from ..distill import DistillOutputs
+from ..distill.compatibility import IncompatibleTeacherError, check_preprocessors
 from .teacher_loading import TeacherCheckpointError, load_teacher_checkpoint
 
 
@@ -25,7 +24,7 @@ class DistillSingleStageDetector(SingleStageDetector):
     ``parameters()`` (hence the optimizer), checkpoints and DDP wrapping; it follows the
     student across devices and dtypes (``to``, ``cuda``, ``cpu``, ``half``), always runs in eval
     mode under ``torch.no_grad()``, and sees the student's preprocessed batch. The student head
-    receives the teacher's FPN features and head outputs as :class:`TeacherOutputs`.
+    receives the teacher's FPN features and head outputs as :class:`DistillOutputs`.
 
     Args:
         teacher_config: teacher config (path, ``mmdet::``/``ld_plugin::`` package path, path
@@ -80,14 +79,10 @@ class DistillSingleStageDetector(SingleStageDetector):
                 'nothing; add terms (e.g. _base_ ld_plugin configs/_base_/distill/ld_terms.py) '
                 "or train the plain detector (type='GFL', ...)")
         teacher = MODELS.build(resolve_teacher_config(teacher_config))
-        check_teacher_detector(teacher, needed)
+        self.bbox_head.check_teacher(teacher, self)
         check_preprocessors(teacher.data_preprocessor, self.data_preprocessor)
         #: the teacher's head runs only when a term compares its predictions
         self.teacher_head_needed = bool(needed - {'feats'})
-        if self.teacher_head_needed:
-            check_teacher_student(teacher.bbox_head, self.bbox_head, needed)
-        self.bbox_head.check_teacher_channels(
-            check_feature_terms(teacher, self, self.bbox_head.distill_terms))
         teacher.dataset_meta = None
         if teacher_ckpt is not None:
             load_teacher_checkpoint(teacher, teacher_ckpt, prefix=teacher_ckpt_prefix)
@@ -103,12 +98,17 @@ class DistillSingleStageDetector(SingleStageDetector):
         # Stored outside nn.Module's registries: no state_dict, optimizer or DDP entry.
         object.__setattr__(self, 'teacher', teacher)
 
-    def teacher_outputs(self, batch_inputs: Tensor) -> TeacherOutputs:
-        """Teacher FPN features and head outputs on the student's preprocessed batch."""
+    def teacher_outputs(self, batch_inputs: Tensor) -> DistillOutputs:
+        """Teacher FPN features, head outputs (when a term compares predictions) and the tower
+        features the terms record, on the student's preprocessed batch."""
+        head = self.teacher.bbox_head if self.teacher_head_needed else None
         with torch.no_grad():
             feats = self.teacher.extract_feat(batch_inputs)
-            head_outs = self.teacher.bbox_head(feats) if self.teacher_head_needed else None
-        return TeacherOutputs(feats=feats, head_outs=head_outs)
+            if head is None:
+                return DistillOutputs(feats=feats)
+            with self.bbox_head.recording_towers(head) as towers:
+                head_outs = head(feats)
+        return DistillOutputs(feats=feats, head_outs=head_outs, tower_feats=towers, head=head)
 
     def check_teacher_trained(self) -> None:
         """Raise :class:`TeacherCheckpointError` when training would start from a random teacher

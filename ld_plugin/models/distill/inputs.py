@@ -5,6 +5,8 @@ import torch
 from mmdet.utils import reduce_mean
 from torch import Tensor
 
+from .outputs import DistillOutputs
+from .regions import REGIONS
 from .targets import DistillTargets, flatten_level
 
 #: Per-prior predictions a term can compare: class logits, box-edge distribution logits, and
@@ -13,15 +15,13 @@ PREDS = ('cls', 'bbox_dist', 'bbox')
 
 
 class DistillInputs:
-    """Student and teacher outputs of one batch plus the student's targets.
+    """Outputs of every side of one batch plus the student's targets, read by the terms.
 
     Flattened predictions are (N, P_l, K) per level, in the prior order of mmdet's prior
-    generators; they are computed on first use and cached.
+    generators; they, the regions and the sources are computed on first use and cached.
 
     Args:
-        student_outs / teacher_outs: head outputs (element 0 class logits, element 1 box
-            predictions), one (N, A*K, H, W) tensor per level.
-        student_feats / teacher_feats: FPN features, one (N, C, H, W) tensor per level.
+        student / teacher: :class:`DistillOutputs` of the student and of the teacher.
         targets: assignment of the student head.
         priors: one (P_l, 4) tensor of priors per level (shared by all images); (P_l, 5)
             rotated boxes for rotated heads.
@@ -32,15 +32,18 @@ class DistillInputs:
         gt_bboxes: GT boxes of each image (G_i, 4), or (G_i, 5) rotated.
         distributions_per_prior: distributions in a prior's ``bbox_dist`` row (4 edges, or the
             5 rotated deltas).
+        sources: further outputs a term may distill, computed on first use:
+            ``{name: () -> DistillOutputs}`` (e.g. ``'cross_head'``, CrossKD).
     """
 
-    def __init__(self, student_outs: tuple, teacher_outs: tuple, student_feats: Sequence[Tensor],
-                 teacher_feats: Sequence[Tensor], targets: DistillTargets, priors: List[Tensor],
-                 strides: List[int], num_base_priors: int, num_classes: int,
-                 decode: Callable[[Tensor, Tensor, int], Tensor],
-                 gt_bboxes: List[Tensor], distributions_per_prior: int = 4) -> None:
-        self.raw = {'student': student_outs, 'teacher': teacher_outs}
-        self.feats = {'student': list(student_feats), 'teacher': list(teacher_feats)}
+    def __init__(self, student: DistillOutputs, teacher: DistillOutputs, targets: DistillTargets,
+                 priors: List[Tensor], strides: List[int], num_base_priors: int,
+                 num_classes: int, decode: Callable[[Tensor, Tensor, int], Tensor],
+                 gt_bboxes: List[Tensor], distributions_per_prior: int = 4,
+                 sources: Optional[Dict[str, Callable[[], DistillOutputs]]] = None) -> None:
+        self.outputs: Dict[str, DistillOutputs] = {'student': student, 'teacher': teacher}
+        self.sources = dict(sources or {})
+        self.feats = {'student': list(student.feats), 'teacher': list(teacher.feats)}
         self.targets = targets
         self.priors = priors
         self.strides = strides
@@ -49,16 +52,32 @@ class DistillInputs:
         self.decode = decode
         self.gt_bboxes = gt_bboxes
         self.distributions_per_prior = distributions_per_prior
-        self.num_images = student_outs[0][0].shape[0]
+        self.num_images = student.head_outs[0][0].shape[0]
         self._cache: Dict[Tuple[str, str], List[Tensor]] = {}
         self._level_num_pos: Optional[List[float]] = None
+
+    def side(self, who: str) -> DistillOutputs:
+        """The outputs of ``who``: 'student', 'teacher' or a source (computed once)."""
+        if who not in self.outputs:
+            if who not in self.sources:
+                raise KeyError(f'no outputs {who!r}; available: '
+                               f'{[*self.outputs, *self.sources]}')
+            self.outputs[who] = self.sources[who]()
+        return self.outputs[who]
+
+    def region(self, name: str) -> List[Tensor]:
+        """Per level the (N, P_l) weights of region ``name`` (see :mod:`.regions`)."""
+        if ('region', name) not in self._cache:
+            self._cache[('region', name)] = REGIONS[name].weights(self)
+        return self._cache[('region', name)]
 
     @property
     def num_levels(self) -> int:
         return len(self.priors)
 
     def preds(self, who: str, key: str) -> List[Tensor]:
-        """Flattened ``key`` predictions of ``who`` ('student' | 'teacher'), per level."""
+        """Flattened ``key`` predictions of ``who`` ('student', 'teacher' or a source), per
+        level."""
         if (who, key) not in self._cache:
             self._cache[(who, key)] = self._compute(who, key)
         return self._cache[(who, key)]
@@ -82,7 +101,7 @@ class DistillInputs:
     def _flatten(self, who: str, index: int) -> List[Tensor]:
         a = self.num_base_priors
         flat = []
-        for level, p in enumerate(self.raw[who][index]):
+        for level, p in enumerate(self.side(who).head_outs[index]):
             if p.shape[1] % a:
                 raise ValueError(f'{who} output {index} of level {level} has {p.shape[1]} '
                                  f'channels, not a multiple of {a} priors per location')

@@ -1,31 +1,11 @@
 """Per-prior training targets that the distillation terms read, split per FPN level."""
 from dataclasses import dataclass
-from typing import List, NamedTuple, Sequence, Tuple
+from typing import List, Sequence
 
 import torch
 from mmdet.models.task_modules.assigners import AssignResult
 from mmdet.models.utils import images_to_levels
 from torch import Tensor
-
-
-class TeacherOutputs(NamedTuple):
-    """What the frozen teacher gives the student head for one batch.
-
-    Attributes:
-        feats: teacher FPN features, one (N, C, H, W) tensor per level.
-        head_outs: the teacher ``bbox_head(feats)`` tuple; element 0 holds the class logits
-            and element 1 the box predictions (distribution logits for LD), one tensor per level.
-    """
-    feats: Tuple[Tensor, ...]
-    head_outs: tuple
-
-    @property
-    def cls_scores(self) -> List[Tensor]:
-        return list(self.head_outs[0])
-
-    @property
-    def bbox_preds(self) -> List[Tensor]:
-        return list(self.head_outs[1])
 
 
 @dataclass

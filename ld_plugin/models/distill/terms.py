@@ -16,10 +16,15 @@ from the loss (its ``distill_kind`` attribute):
                        loss=dict(type='ClassificationKDLoss', loss_weight=10, T=2)))
 
 - ``rank`` (Rank Mimicking): per-GT groups of positives (:class:`RankMimickingTerm`).
-- ``feature_pfi`` / ``feature_mask`` (PFI, feature imitation): FPN features per level
-  (:class:`FeatureDistillTerm`); ``region`` picks the imitation mask of ``feature_mask`` losses.
+- ``feature_pfi`` / ``feature_mask`` / ``feature`` (PFI, feature imitation, PKD): FPN features
+  per level (:class:`FeatureDistillTerm`); ``region`` picks the imitation mask of
+  ``feature_mask`` losses.
+
+Regions, prior weights and normalisers are the tables of :mod:`.regions`. A prior term with
+``source='cross_head'`` distills CrossKD's cross-head predictions instead of the student's own
+(:mod:`.cross_head`). A new kind of term is a class registered with :func:`register_term`.
 """
-from typing import List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, List, Optional, Set, Tuple, Type, Union
 
 import torch
 import torch.nn as nn
@@ -28,15 +33,33 @@ from mmdet.utils import reduce_mean
 from mmengine.logging import MMLogger
 from torch import Tensor
 
-from ..losses.feature_imitation_loss import finegrained_mask, fitnet_mask, gibox_mask
+from .compatibility import IncompatibleTeacherError, check_feature_terms, check_teacher_student
 from .inputs import PREDS, DistillInputs
+from .regions import NORMALISERS, REGIONS, WEIGHTS, location_masks, region_name
 
-REGIONS = ('main', 'vlr', 'all')
-WEIGHTS = ('region', 'student_score', 'score_diff')
-NORMALISERS = ('level_count', 'num_pos', 'num_pos_ema', 'num_images')
-#: momentum of the ``'num_pos_ema'`` normaliser (Detectron2's RetinaNet ``loss_normalizer``)
-POS_EMA_MOMENTUM = 0.9
-FEATURE_REGIONS = ('all', 'fitnet', 'finegrained', 'gibox')
+#: where a term's student side comes from: the head's own predictions or a source of
+#: :class:`DistillInputs` (``'cross_head'``: CrossKD, see :mod:`.cross_head`)
+SOURCES = ('student', 'cross_head')
+
+#: term classes by kind; a loss names its kind in ``distill_kind`` (default ``'prior'``)
+TERM_KINDS: Dict[str, Type['DistillTerm']] = {}
+
+
+def register_term(*kinds: str) -> Callable[[type], type]:
+    """Class decorator: the term class serves losses of these ``distill_kind`` values."""
+    def register(cls: type) -> type:
+        for kind in kinds:
+            if kind in TERM_KINDS:
+                raise KeyError(f'distill term kind {kind!r} is already registered by '
+                               f'{TERM_KINDS[kind].__name__}')
+            TERM_KINDS[kind] = cls
+        return cls
+    return register
+
+
+def _region_needs(region: str) -> Set[str]:
+    """Teacher predictions a region reads."""
+    return set(REGIONS[region].needs)
 
 
 def _check_choice(name: str, key: str, value, choices) -> None:
@@ -46,7 +69,12 @@ def _check_choice(name: str, key: str, value, choices) -> None:
 
 
 class DistillTerm(nn.Module):
-    """Base: a named loss module evaluated on :class:`DistillInputs`."""
+    """Base: a named loss module evaluated on :class:`DistillInputs`.
+
+    A term owns its checks: :meth:`check_student` when the student head is built,
+    :meth:`check_teacher` when the detector has built the teacher. The head and the detector
+    call only these.
+    """
 
     #: config keys the term accepts besides ``loss``
     keys: Tuple[str, ...] = ()
@@ -62,104 +90,158 @@ class DistillTerm(nn.Module):
         return set()
 
     @property
-    def needs_vlr(self) -> bool:
-        return False
+    def source(self) -> str:
+        """Whose outputs are distilled towards the teacher's (see ``SOURCES``)."""
+        return 'student'
+
+    def check_student(self, head: nn.Module) -> None:
+        """Raise ``ValueError`` when the student ``head`` cannot provide what the term reads."""
+
+    def check_teacher(self, teacher: nn.Module, student: nn.Module) -> None:
+        """Raise :class:`IncompatibleTeacherError` when the built ``teacher`` detector cannot
+        guide the ``student`` detector for this term (the teacher's kind is checked first,
+        for all terms at once, by :func:`check_teacher_detector`)."""
+        preds = self.needs - {'feats'}
+        if preds:
+            check_teacher_student(teacher.bbox_head, student.bbox_head, preds)
 
     def forward(self, inputs: DistillInputs) -> Tensor:
         raise NotImplementedError
 
 
+@register_term('prior')
 class PriorDistillTerm(DistillTerm):
     """A per-prior loss over one region, summed over FPN levels.
 
     Args:
         pred: ``'bbox_dist'`` (box distribution logits: one row of reg_max + 1 bins per
-            distribution, 4 per prior, 5 for the rotated heads), ``'cls'`` (class logits: 1 row of C per prior) or ``'bbox'`` (boxes decoded
-            by the student head's decoder, teacher boxes with the same decoder).
-        region: ``'main'`` (assigned positives, weight 1), ``'vlr'`` (Valuable Localization
-            Region, weight = IoU with its GT, from :class:`VLRATSSAssigner`), ``'all'`` (every
-            valid prior, weight = label weight).
+            distribution, 4 per prior, 5 for the rotated heads), ``'cls'`` (class logits: 1
+            row of C per prior) or ``'bbox'`` (boxes decoded by the student head's decoder,
+            teacher boxes with the same decoder).
+        region: a region of :data:`.regions.REGIONS`: ``'main'`` (assigned positives, weight
+            1), ``'vlr'`` (Valuable Localization Region, weight = IoU with its GT, from
+            :class:`VLRATSSAssigner`), ``'valid'`` (every prior the head's classification loss
+            counts, weight = label weight), ``'everywhere'``, ``'inside_gt'``,
+            ``'finegrained'``, ``'gibox'``.
         weight: ``'region'`` (the region weight), ``'student_score'`` (times the student's max
             class probability, detached: Main LD), ``'score_diff'`` (times
-            max_c |σ(t_c) − σ(s_c)|, detached: BCKD's localization term).
+            max_c |σ(t_c) − σ(s_c)|, detached: BCKD's localization term), ``'teacher_score'``
+            (times the teacher's max class probability: CrossKD's localization term).
         avg_factor: a number (used as is on the rows, like the official code: 4.0 for Main LD,
             16.0 for VLR LD), ``'level_count'`` (priors of the region at that level: official
             Main KD; averaged over GPUs like mmdet's ``num_pos``, so that a batch split over
             several GPUs gives the single-GPU loss), ``'num_pos'`` (positives in the batch
-            averaged over GPUs, at least 1), ``'num_pos_ema'`` (see below) or ``'num_images'``
-            (images per GPU); the last four are multiplied by the rows per prior. With
-            ``'num_pos'`` a level without any positive in the whole batch (all GPUs) contributes
-            0, as the official BCKD code skips such levels: a sum over every valid prior divided
-            by a count of positives is otherwise unbounded on a batch without positives. With
-            few positives such a term still grows as ``#priors / num_pos`` (as the head's own
-            QFL / focal loss does); ``'num_pos_ema'`` divides by an exponential moving average
-            of ``'num_pos'`` instead (momentum 0.9, first value = first batch, updated in
-            training only; Detectron2's RetinaNet normaliser), which bounds a batch with few
-            positives by the recent batches' normaliser; levels without positives are skipped
-            the same way.
+            averaged over GPUs, at least 1), ``'num_pos_all_levels'`` (the same, but no level
+            is skipped: CrossKD), ``'num_pos_ema'`` (see below), ``'num_images'``
+            (images per GPU) or ``'weight_sum'`` (the summed prior weights of the region over
+            all levels, this GPU: CrossKD's GFL localization term); the strings are
+            multiplied by the rows per prior. With ``'num_pos'`` a level without any positive
+            in the whole batch (all GPUs) contributes 0, as the official BCKD code skips such
+            levels: a sum over every valid prior divided by a count of positives is otherwise
+            unbounded on a batch without positives. With few positives such a term still
+            grows as ``#priors / num_pos`` (as the head's own QFL / focal loss does);
+            ``'num_pos_ema'`` divides by an exponential moving average of ``'num_pos'``
+            instead (momentum 0.9, first value = first batch, updated in training only;
+            Detectron2's RetinaNet normaliser), which bounds a batch with few positives by the
+            recent batches' normaliser; levels without positives are skipped the same way.
+        source: ``'student'`` (the head's own predictions, default) or ``'cross_head'``
+            (CrossKD: the student's tower features run through the teacher's head; needs
+            ``cross_head`` on the student head).
     """
 
-    keys = ('pred', 'region', 'weight', 'avg_factor')
+    keys = ('pred', 'region', 'weight', 'avg_factor', 'source')
 
     def __init__(self, name: str, loss: nn.Module, pred: str, region: str,
-                 weight: str = 'region', avg_factor: Union[float, str] = 'num_pos') -> None:
+                 weight: str = 'region', avg_factor: Union[float, str] = 'num_pos',
+                 source: str = 'student') -> None:
         super().__init__(name, loss)
         _check_choice(name, 'pred', pred, PREDS)
-        _check_choice(name, 'region', region, REGIONS)
+        region = region_name(name, 'prior', region)
         _check_choice(name, 'weight', weight, WEIGHTS)
+        _check_choice(name, 'source', source, SOURCES)
         if isinstance(avg_factor, str):
             _check_choice(name, 'avg_factor', avg_factor, NORMALISERS)
         elif not avg_factor > 0:
             raise ValueError(f'distill term {name!r}: avg_factor={avg_factor!r} must be > 0 or one '
-                             f'of {NORMALISERS}')
+                             f'of {list(NORMALISERS)}')
         self.pred = pred
         self.region = region
         self.weight = weight
         self.avg_factor = avg_factor
+        self._source = source
         #: running ``num_pos`` of ``'num_pos_ema'`` (the same on every GPU: fed the GPU mean)
         self.num_pos_ema: Optional[float] = None
 
     @property
     def needs(self) -> Set[str]:
-        return {self.pred, 'cls'} if self.weight != 'region' else {self.pred}
+        needs = {self.pred} | _region_needs(self.region)
+        return needs | {'cls'} if self.weight != 'region' else needs
 
     @property
-    def needs_vlr(self) -> bool:
-        return self.region == 'vlr'
+    def source(self) -> str:
+        return self._source
+
+    def check_student(self, head: nn.Module) -> None:
+        kind = type(head).__name__
+        if self.pred == 'bbox_dist' and getattr(head, 'reg_max', None) is None:
+            raise ValueError(
+                f"{kind}: distill term {self.name!r} compares box distributions ('bbox_dist') "
+                'but this head predicts no edge distribution (no reg_max); use a '
+                "distribution head (e.g. DistillGFLHead) or pred='bbox'")
+        if self.source == 'cross_head' and getattr(head, 'cross_head', None) is None:
+            raise ValueError(
+                f"{kind}: distill term {self.name!r} has source='cross_head' but the head has no "
+                'cross head; set cross_head=dict(reused_conv=...) on the head (CrossKD, see '
+                "configs/_base_/distill/crosskd_terms.py) or source='student'")
+        if getattr(self.loss, 'softmax_over_row', False) and self.pred == 'cls' and \
+                head.cls_out_channels == 1:
+            MMLogger.get_current_instance().warning(
+                f'{kind}: distill term {self.name!r} is a softmax over the class scores, which is '
+                'constant with one class: it is always 0 here. For one-class data use the '
+                "binary per-class KD (loss=dict(type='ld_plugin.BinaryClassificationKDLoss')"
+                ', bckd_cls in configs/_base_/distill/kd_terms.py) or remove the term')
+        assigner = getattr(head, 'assigner', None)
+        if self.region == 'vlr' and assigner is not None and \
+                not getattr(assigner, 'provides_vlr_weights', False):
+            raise ValueError(
+                f"{kind}: distill term {self.name!r} uses region='vlr' but "
+                f'train_cfg.assigner is {type(assigner).__name__}, which gives no VLR weights; '
+                "set train_cfg.assigner=dict(type='VLRATSSAssigner', topk=9) (ATSS "
+                "assignment) or dict(type='VLRMaxIoUAssigner', ...) (max-IoU assignment)")
+
+    def check_teacher(self, teacher: nn.Module, student: nn.Module) -> None:
+        super().check_teacher(teacher, student)
+        if self.source == 'cross_head':
+            student.bbox_head.cross_head.check_teacher(teacher.bbox_head, student.bbox_head)
 
     def forward(self, inputs: DistillInputs) -> Tensor:
         """Sum of the per-level losses (mmdet sums per-level loss lists the same way)."""
-        regions = [self._region(inputs, level) for level in range(inputs.num_levels)]
+        regions = inputs.region(self.region)
+        masks = [weights > 0 for weights in regions]
+        weights = [self._prior_weights(inputs, level, masks[level], regions[level])
+                   for level in range(inputs.num_levels)]
         # normalisers first, on every process: those averaged over GPUs are collective calls,
         # which a process with an empty region must not skip (the others would wait forever)
-        normalisers = self._normalisers(inputs, [mask for mask, _ in regions])
-        losses = [self._level_loss(inputs, level, *regions[level], normalisers[level])
+        normalisers = NORMALISERS[self.avg_factor](self, inputs, masks, weights) \
+            if isinstance(self.avg_factor, str) else [float(self.avg_factor)] * len(masks)
+        losses = [self._level_loss(inputs, level, masks[level], weights[level], normalisers[level])
                   for level in range(inputs.num_levels)]
         return torch.stack(losses).sum()
 
-    def _region(self, inputs: DistillInputs, level: int) -> Tuple[Tensor, Tensor]:
-        t = inputs.targets
-        if self.region == 'main':
-            labels = t.labels[level]
-            mask = (labels >= 0) & (labels < inputs.num_classes)
-            return mask, mask.float()
-        weights = t.vlr_weights[level] if self.region == 'vlr' else t.label_weights[level]
-        return weights > 0, weights
+    def _prior_weights(self, inputs: DistillInputs, level: int, mask: Tensor,
+                       region_weight: Tensor) -> Tensor:
+        """(M,) weight of each prior in ``mask``: region weight × the ``weight`` factor."""
+        w = region_weight[mask]
+        factor = WEIGHTS[self.weight]
+        return w if factor is None else w * factor(inputs, level, mask)
 
-    def _level_loss(self, inputs: DistillInputs, level: int, mask: Tensor,
-                    region_weight: Tensor, normaliser: Optional[float]) -> Tensor:
-        student = inputs.preds('student', self.pred)[level]
+    def _level_loss(self, inputs: DistillInputs, level: int, mask: Tensor, w: Tensor,
+                    normaliser: Optional[float]) -> Tensor:
+        student = inputs.preds(self.source, self.pred)[level]
         teacher = inputs.preds('teacher', self.pred)[level]
         if normaliser is None or not mask.any():
             return student.sum() * 0
-        s, t, w = student[mask], teacher[mask], region_weight[mask]
-        if self.weight != 'region':
-            s_prob = inputs.preds('student', 'cls')[level][mask].detach().sigmoid()
-            if self.weight == 'student_score':
-                w = w * s_prob.max(dim=-1)[0]
-            else:
-                t_prob = inputs.preds('teacher', 'cls')[level][mask].detach().sigmoid()
-                w = w * (t_prob - s_prob).abs().max(dim=-1)[0]
+        s, t = student[mask], teacher[mask]
         rows = 1
         if self.pred == 'bbox_dist':
             rows = inputs.distributions_per_prior
@@ -169,30 +251,8 @@ class PriorDistillTerm(DistillTerm):
             normaliser = normaliser * rows
         return self.loss(s, t, weight=w, avg_factor=normaliser)
 
-    def _normalisers(self, inputs: DistillInputs, masks: List[Tensor]) -> List[Optional[float]]:
-        """avg_factor of each level, per row of a prior (multiplied by the rows per prior);
-        ``None`` for a level that contributes nothing (no positive anywhere in the batch, for
-        ``'num_pos'`` and ``'num_pos_ema'``)."""
-        if not isinstance(self.avg_factor, str):
-            return [float(self.avg_factor)] * len(masks)
-        if self.avg_factor == 'level_count':  # region priors per level, averaged over GPUs
-            counts = torch.stack([mask.sum() for mask in masks]).float()
-            return reduce_mean(counts).clamp(min=1).tolist()
-        if self.avg_factor in ('num_pos', 'num_pos_ema'):
-            normaliser = inputs.num_pos if self.avg_factor == 'num_pos' else self._pos_ema(inputs)
-            return [normaliser if count > 0 else None for count in inputs.level_num_pos]
-        return [float(inputs.num_images)] * len(masks)
 
-    def _pos_ema(self, inputs: DistillInputs) -> float:
-        """Moving average of the positives per batch (averaged over GPUs), at least 1."""
-        if self.num_pos_ema is None:
-            self.num_pos_ema = inputs.num_pos
-        elif self.training:
-            self.num_pos_ema = (POS_EMA_MOMENTUM * self.num_pos_ema
-                                + (1 - POS_EMA_MOMENTUM) * inputs.num_pos)
-        return max(self.num_pos_ema, 1.0)
-
-
+@register_term('rank')
 class RankMimickingTerm(DistillTerm):
     """Rank Mimicking over each GT's group of positives (all levels of one image together).
 
@@ -227,13 +287,16 @@ class RankMimickingTerm(DistillTerm):
         return self.loss(student, teacher, group_ids, avg_factor=avg_factor)
 
 
+@register_term('feature_pfi', 'feature_mask', 'feature')
 class FeatureDistillTerm(DistillTerm):
     """Feature imitation on the FPN features, per level.
 
     ``feature_pfi`` losses (PFI) weight the feature difference by the prediction difference and
-    are averaged over levels; ``feature_mask`` losses (MSE) use the imitation ``region``:
-    ``'all'``, ``'fitnet'`` (prior centre inside a GT), ``'finegrained'`` (IoU > 0.5 · the GT's
-    max IoU) or ``'gibox'`` (General Instance boxes), summed over levels like the official code.
+    are averaged over levels; ``feature_mask`` losses (MSE) imitate the locations of a
+    ``region`` (any region of :data:`.regions.REGIONS`: a location counts when any of its
+    priors is in the region; usually ``'everywhere'``, ``'inside_gt'``, ``'finegrained'`` or
+    ``'gibox'``), summed over levels like the official code; ``feature`` losses (PKD) compare
+    whole feature maps, summed over levels.
     """
 
     keys = ('region', )
@@ -241,70 +304,57 @@ class FeatureDistillTerm(DistillTerm):
     def __init__(self, name: str, loss: nn.Module, region: Optional[str] = None) -> None:
         super().__init__(name, loss)
         self.kind = loss.distill_kind
-        if self.kind == 'feature_pfi':
+        if self.kind != 'feature_mask':
             if region is not None:
-                raise ValueError(f'distill term {name!r}: {type(loss).__name__} weights every '
-                                 f'location by the prediction difference; remove region={region!r}')
+                raise ValueError(f'distill term {name!r}: {type(loss).__name__} compares whole '
+                                 f'feature maps; remove region={region!r}')
         else:
-            _check_choice(name, 'region', region, FEATURE_REGIONS)
+            region = region_name(name, 'feature', region)
         self.region = region
 
     @property
     def needs(self) -> Set[str]:
         needs = {'feats'}
-        if self.kind == 'feature_pfi' or self.region == 'gibox':
+        if self.kind == 'feature_pfi':
             needs.add('cls')
-        if self.region == 'gibox':
-            needs.add('bbox')
+        if self.region is not None:
+            needs |= _region_needs(self.region)
         return needs
+
+    def check_student(self, head: nn.Module) -> None:
+        channels = getattr(self.loss, 'student_channels', None)
+        if channels is not None and channels != head.in_channels:
+            raise ValueError(
+                f'{type(head).__name__}: distill term {self.name!r} has student_channels='
+                f'{channels} but the student FPN has {head.in_channels} channels; set '
+                f'loss.student_channels={head.in_channels}')
+
+    def check_teacher(self, teacher: nn.Module, student: nn.Module) -> None:
+        super().check_teacher(teacher, student)
+        t_channels = check_feature_terms(teacher, student, {self.name: self})
+        expected = getattr(self.loss, 'teacher_channels', None) or student.bbox_head.in_channels
+        if expected != t_channels:
+            key = 'loss.teacher_channels' if hasattr(self.loss, 'teacher_channels') else \
+                'the student neck out_channels'
+            raise IncompatibleTeacherError(
+                f'{type(student.bbox_head).__name__}: distill term {self.name!r} expects '
+                f'{expected} teacher FPN channels but the teacher FPN has {t_channels} channels;'
+                f' set {key}={t_channels}')
 
     def forward(self, inputs: DistillInputs) -> Tensor:
         losses = []
-        masks = self._masks(inputs) if self.kind == 'feature_mask' else None
+        masks = location_masks(inputs, self.region) if self.kind == 'feature_mask' else None
         for level in range(inputs.num_levels):
             s_feat, t_feat = inputs.feats['student'][level], inputs.feats['teacher'][level]
             if self.kind == 'feature_pfi':
-                losses.append(self.loss(s_feat, t_feat, inputs.raw['student'][0][level],
-                                        inputs.raw['teacher'][0][level]))
-            else:
+                losses.append(self.loss(s_feat, t_feat, inputs.side('student').head_outs[0][level],
+                                        inputs.side('teacher').head_outs[0][level]))
+            elif self.kind == 'feature_mask':
                 losses.append(self.loss(s_feat, t_feat, masks[level]))
+            else:
+                losses.append(self.loss(s_feat, t_feat))
         total = torch.stack(losses)
         return total.mean() if self.kind == 'feature_pfi' else total.sum()
-
-    def _masks(self, inputs: DistillInputs) -> List[Tensor]:
-        """Per level, an (N, H, W) mask: a location counts when any of its priors is selected."""
-        n = inputs.num_images
-        if self.region == 'finegrained':  # each GT's max IoU is taken over all levels at once
-            sizes = [len(p) for p in inputs.priors]
-            all_priors = torch.cat(inputs.priors)
-            per_image = [finegrained_mask(all_priors, gts).split(sizes)
-                         for gts in inputs.gt_bboxes]
-        per_level = []
-        for level, priors in enumerate(inputs.priors):
-            h, w = inputs.feats['student'][level].shape[-2:]
-            if self.region == 'all':
-                per_level.append(torch.ones(n, h, w, device=priors.device))
-                continue
-            if self.region == 'finegrained':
-                masks = [image_masks[level] for image_masks in per_image]
-            else:
-                masks = [self._prior_mask(inputs, level, i) for i in range(n)]
-            prior_mask = torch.stack(masks).reshape(n, h, w, inputs.num_base_priors)
-            per_level.append(prior_mask.any(dim=-1).float())
-        return per_level
-
-    def _prior_mask(self, inputs: DistillInputs, level: int, image: int) -> Tensor:
-        priors = inputs.priors[level]
-        if self.region == 'fitnet':
-            return fitnet_mask((priors[:, :2] + priors[:, 2:]) / 2, inputs.gt_bboxes[image])
-        return gibox_mask(inputs.preds('student', 'cls')[level][image].detach(),
-                          inputs.preds('teacher', 'cls')[level][image],
-                          inputs.preds('student', 'bbox')[level][image].detach(),
-                          inputs.preds('teacher', 'bbox')[level][image])
-
-
-TERM_KINDS = {'prior': PriorDistillTerm, 'rank': RankMimickingTerm,
-              'feature_pfi': FeatureDistillTerm, 'feature_mask': FeatureDistillTerm}
 
 
 def check_loss_weight(name: str, loss: nn.Module) -> None:

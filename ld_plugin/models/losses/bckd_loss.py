@@ -34,12 +34,13 @@ def binary_kd_loss(pred: Tensor, soft_label: Tensor, beta: float = 1.0) -> Tenso
 @weighted_loss
 def iou_distill_loss(pred: Tensor, target: Tensor, mode: str = 'giou',
                      eps: float = 1e-6) -> Tensor:
-    """``1 − IoU`` or ``1 − GIoU`` between aligned student and teacher boxes.
+    """``1 − IoU``, ``1 − GIoU`` or ``−log IoU`` between aligned student and teacher boxes.
 
     Args:
         pred: student decoded boxes b^s, shape (M, 4), x1y1x2y2.
         target: teacher decoded boxes b^t, shape (M, 4); detached here.
-        mode: 'iou' or 'giou'.
+        mode: 'iou', 'giou' or 'log_iou' (−log max(IoU, eps): mmdet's ``IoULoss(mode='log')``,
+            CrossKD's FCOS localization term).
         eps: lower bound of the union / enclosing area (keeps degenerate boxes finite).
 
     Returns:
@@ -48,8 +49,10 @@ def iou_distill_loss(pred: Tensor, target: Tensor, mode: str = 'giou',
     if pred.shape != target.shape or pred.dim() != 2 or pred.size(-1) != 4:
         raise ValueError(f'student boxes {tuple(pred.shape)} and teacher boxes '
                          f'{tuple(target.shape)} must have the same (M, 4) shape')
-    overlaps = bbox_overlaps(pred.float(), target.detach().float(), mode=mode, is_aligned=True,
-                             eps=eps)
+    overlaps = bbox_overlaps(pred.float(), target.detach().float(),
+                             mode='iou' if mode == 'log_iou' else mode, is_aligned=True, eps=eps)
+    if mode == 'log_iou':
+        return -overlaps.clamp(min=eps).log()
     return 1 - overlaps
 
 
@@ -100,7 +103,7 @@ class IoULocalizationDistillationLoss(WeightedDistillLoss):
     enclosing area are clamped to ``eps``. Identical zero-area boxes give IoU 0 (loss 1).
 
     Args:
-        mode: 'iou' or 'giou'.
+        mode: 'iou', 'giou' or 'log_iou' (−log IoU).
         reduction: 'none' | 'mean' | 'sum'.
         loss_weight: α2.
         eps: lower bound of the union / enclosing area (> 0).
@@ -111,8 +114,9 @@ class IoULocalizationDistillationLoss(WeightedDistillLoss):
     def __init__(self, mode: str = 'giou', reduction: str = 'mean', loss_weight: float = 4.0,
                  eps: float = 1e-6) -> None:
         super().__init__(reduction=reduction, loss_weight=loss_weight)
-        if mode not in ('iou', 'giou'):
-            raise ValueError(f"{type(self).__name__}: mode={mode!r} must be 'iou' or 'giou'")
+        if mode not in ('iou', 'giou', 'log_iou'):
+            raise ValueError(f"{type(self).__name__}: mode={mode!r} must be 'iou', 'giou' or "
+                             "'log_iou'")
         if eps <= 0:
             raise ValueError(f'{type(self).__name__}: eps={eps} must be > 0')
         self.mode = mode

@@ -61,7 +61,7 @@ class RotatedFCOSDistributionHead(DistributionRegressionMixin, RotatedFCOSHead):
         super().__init__(*args, reg_max=reg_max, **kwargs)
 
     @property
-    def num_values(self) -> int:
+    def distributions_per_prior(self) -> int:
         return 4 if self.angle_support is None else 5
 
     @property

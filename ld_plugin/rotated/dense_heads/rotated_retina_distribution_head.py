@@ -39,7 +39,7 @@ class RotatedRetinaDistributionHead(DistributionRegressionMixin, RotatedRetinaHe
     """
 
     reg_conv_name = 'retina_reg'
-    num_values = 5
+    distributions_per_prior = 5
 
     def __init__(self, *args, reg_max: int = 8, box_support=(-2.0, 2.0),
                  angle_support=(-5.0, 2.0), **kwargs) -> None:

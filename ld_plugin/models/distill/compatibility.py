@@ -139,8 +139,9 @@ def check_teacher_student(teacher_head: nn.Module, student_head: nn.Module,
         else:
             compare('reg_max (bins per edge - 1)', t_max, s_max,
                     'train the teacher and the student with the same reg_max')
-            compare('distributions per prior (num_values: 4 edges, 5 rotated deltas)',
-                    getattr(teacher_head, 'num_values', 4), getattr(student_head, 'num_values', 4),
+            compare('distributions per prior (4 edges, 5 rotated deltas)',
+                    getattr(teacher_head, 'distributions_per_prior', 4),
+                    getattr(student_head, 'distributions_per_prior', 4),
                     'pair 2D heads with 2D heads and rotated heads with rotated heads')
             compare('distribution supports (value of each bin)',
                     getattr(teacher_head, 'distribution_supports', None),
@@ -203,7 +204,7 @@ def check_teacher_detector(teacher: nn.Module, needed: Iterable[str]) -> None:
         return
     advice = ('distill from a single-stage dense teacher (GFL, ATSS, FCOS, RetinaNet, or their '
               'distribution versions) with the student\'s classes, strides and priors per '
-              'location, or keep only feature terms (region \'all\', \'fitnet\', '
+              'location, or keep only feature terms (region \'everywhere\', \'inside_gt\', '
               '\'finegrained\'), which need only the teacher\'s FPN')
     head = getattr(teacher, 'bbox_head', None)
     if head is None:
