@@ -4,8 +4,9 @@ when one process's image has no GT (no process may skip a collective call).
 The student is wrapped in mmengine's DDP wrapper, the teacher is not (it is no submodule). With
 batch-norm statistics frozen (so that an image's forward does not depend on its batch mates),
 each loss averaged over the two ranks must equal the single-process loss of the 2-image batch:
-the avg factors are reduced over ranks (mmdet's ``reduce_mean``) and the distillation terms of
-the mini configs are normalised per image.
+the avg factors are reduced over ranks (mmdet's ``reduce_mean``), the distillation terms of
+the mini configs are normalised per image, and the batch statistics of CrossKD's alignment and
+PKD are taken over all ranks.
 """
 import os
 import socket
@@ -24,7 +25,8 @@ from conftest import REPO_ROOT
 pytestmark = pytest.mark.slow
 CONFIGS = ['configs/mini/ld_gfl_r34_r18w16_synthetic.py',
            'configs/mini/bckd_gfl_r34_r18w16_synthetic.py',
-           'configs/mini/rm-pfi_gfl_r34_r18w16_synthetic.py']
+           'configs/mini/rm-pfi_gfl_r34_r18w16_synthetic.py',
+           'configs/mini/crosskd-pkd_gfl_r34_r18w16_synthetic.py']
 
 
 def build_student(config: str):
@@ -93,7 +95,7 @@ def free_port() -> int:
 
 @pytest.mark.timeout(300)  # a collective call skipped by one process hangs the other
 @pytest.mark.parametrize('second_image_empty', [False, True], ids=['gts', 'no-gt-on-rank-1'])
-@pytest.mark.parametrize('config', CONFIGS, ids=['ld', 'bckd', 'rm-pfi'])
+@pytest.mark.parametrize('config', CONFIGS, ids=['ld', 'bckd', 'rm-pfi', 'crosskd-pkd'])
 def test_two_processes_match_one(config, second_image_empty, tmp_path):
     out_file = str(tmp_path / 'ddp.pt')
     mp.start_processes(_rank, args=(free_port(), config, out_file, second_image_empty),

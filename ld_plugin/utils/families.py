@@ -21,6 +21,9 @@ FAMILIES: Dict[str, dict] = {
             'rm-pfi': f'{MINI}/rm-pfi_gfl_r34_r18w16_synthetic.py',
             'rm-pfi-norm': f'{MINI}/rm-pfi-norm_gfl_r34_r18w16_synthetic.py',
             'fi-gibox': f'{MINI}/fi-gibox_gfl_r34_r18w16_synthetic.py',
+            'crosskd': f'{MINI}/crosskd_gfl_r34_r18w16_synthetic.py',
+            'crosskd-pkd': f'{MINI}/crosskd-pkd_gfl_r34_r18w16_synthetic.py',
+            'crosskd-ld': f'{MINI}/crosskd-ld_gfl_r34_r18w16_synthetic.py',
         },
         format='coco'),
     **{family: dict(
@@ -35,6 +38,8 @@ FAMILIES: Dict[str, dict] = {
         methods={
             'ld': f'{ROTATED_MINI}/rld_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py',
             'bckd': f'{ROTATED_MINI}/bckd_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py',
+            'crosskd':
+                f'{ROTATED_MINI}/crosskd_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py',
         },
         format='dota'),
     'rotated-fcos': dict(
@@ -45,6 +50,7 @@ FAMILIES: Dict[str, dict] = {
             'ld-dense-kd':
                 f'{ROTATED_MINI}/ld-dense-kd_rotated-fcos-dist_r34_r18w16_synthetic-dota.py',
             'bckd': f'{ROTATED_MINI}/bckd_rotated-fcos-dist_r34_r18w16_synthetic-dota.py',
+            'crosskd': f'{ROTATED_MINI}/crosskd_rotated-fcos-dist_r34_r18w16_synthetic-dota.py',
         },
         format='dota'),
 }
@@ -57,7 +63,8 @@ LABELS = {'teacher': 'teacher', 'plain': 'plain student', 'ld': 'LD (full recipe
           'ld-dense-kd': 'LD + dense KD (recommended)',
           'bckd': 'BCKD', 'rm-pfi': 'RM + PFI',
           'rm-pfi-norm': 'RM + PFI (normalised features)',
-          'fi-gibox': 'feature imitation (GI box)'}
+          'fi-gibox': 'feature imitation (GI box)', 'crosskd': 'CrossKD',
+          'crosskd-pkd': 'CrossKD + PKD', 'crosskd-ld': 'CrossKD + LD (own head)'}
 
 #: the recommended LD recipe (docs/benchmarks/ld_recipe.md): the demo's distilled student and
 #: one of compare.py's default methods, where a family has it

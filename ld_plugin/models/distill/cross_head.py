@@ -25,6 +25,7 @@ from typing import Dict, List, Optional
 import torch.nn as nn
 from torch import Tensor
 
+from ..losses.pkd_loss import channel_moments
 from .compatibility import IncompatibleTeacherError
 from .outputs import DistillOutputs
 from .recorder import record_outputs, replace_inputs
@@ -36,12 +37,11 @@ def align_statistics(student: Tensor, teacher: Tensor, eps: float = 1e-6) -> Ten
     """Per-channel re-standardisation of ``student`` (N, C, H, W) to ``teacher``'s statistics.
 
     ``(S − μ_S) / (σ_S + eps) · σ_T + μ_T``, μ and σ the mean and unbiased std of each channel
-    over N, H and W; the teacher statistics are constants (CrossKD Sec. 3.2).
+    over N, H and W (all processes under DDP, see :func:`channel_moments`); the teacher
+    statistics are constants (CrossKD Sec. 3.2).
     """
-    dims = (0, 2, 3)
-    t = teacher.detach()
-    s_mean, s_std = student.mean(dims, keepdim=True), student.std(dims, keepdim=True)
-    t_mean, t_std = t.mean(dims, keepdim=True), t.std(dims, keepdim=True)
+    s_mean, s_std = channel_moments(student)
+    t_mean, t_std = channel_moments(teacher.detach())
     return (student - s_mean) / (s_std + eps) * t_std + t_mean
 
 

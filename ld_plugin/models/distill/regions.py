@@ -204,10 +204,12 @@ def _num_images(term, inputs: 'DistillInputs', masks: List[Tensor],
 
 def _weight_sum(term, inputs: 'DistillInputs', masks: List[Tensor],
                 weights: List[Tensor]) -> List[Optional[float]]:
-    """Sum of the prior weights over all levels, on this GPU (CrossKD's GFL localization
-    term: a weighted mean over the region)."""
-    total = float(sum(w.sum() for w in weights)) if weights else 0.0
-    return [max(total, 1e-6)] * len(masks)
+    """Sum of the prior weights over all levels, averaged over GPUs (CrossKD's GFL
+    localization term: a weighted mean over the region; the official code keeps each GPU's
+    own sum, which makes a batch split over GPUs differ from one process)."""
+    total = torch.stack([w.detach().float().sum() for w in weights]).sum() if weights else \
+        torch.zeros(())
+    return [max(reduce_mean(total).item(), 1e-6)] * len(masks)
 
 
 #: ``normaliser(term, inputs, masks, weights) -> [avg_factor or None per level]``, per prior

@@ -1,23 +1,52 @@
 """PKD: feature distillation with the Pearson correlation coefficient (Cao et al., NeurIPS 2022)."""
-from typing import Optional
+from typing import Optional, Tuple
 
+import torch
+import torch.distributed as dist
+import torch.distributed.nn.functional as dist_nn
 import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.registry import MODELS
 from torch import Tensor
 
 
-def channel_standardise(feat: Tensor, eps: float = 1e-6) -> Tensor:
-    """(F − mean) / (std + eps) per channel, mean and unbiased std over N, H and W."""
+def channel_moments(feat: Tensor) -> Tuple[Tensor, Tensor]:
+    """Mean and unbiased std of each channel of ``feat`` (N, C, H, W) over N, H and W, as
+    (1, C, 1, 1) tensors. Under DDP they are taken over the whole batch of all processes
+    (differentiable all-reduce of the sums), so that a batch split over several GPUs aligns
+    as one process would."""
     dims = (0, 2, 3)
-    return (feat - feat.mean(dims, keepdim=True)) / (feat.std(dims, keepdim=True) + eps)
+    if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+        return feat.mean(dims, keepdim=True), feat.std(dims, keepdim=True)
+    count = feat.new_tensor([feat.numel() / feat.shape[1]])
+    sums = torch.cat([feat.sum(dims), feat.pow(2).sum(dims), count])
+    sums = dist_nn.all_reduce(sums) if sums.requires_grad else _all_reduce(sums)
+    channels = feat.shape[1]
+    total, squares, n = sums[:channels], sums[channels:2 * channels], sums[-1]
+    mean = total / n
+    var = (squares - n * mean.pow(2)).clamp(min=0) / (n - 1).clamp(min=1)
+    return mean.view(1, -1, 1, 1), var.sqrt().view(1, -1, 1, 1)
+
+
+def _all_reduce(tensor: Tensor) -> Tensor:
+    tensor = tensor.clone()
+    dist.all_reduce(tensor)
+    return tensor
+
+
+def channel_standardise(feat: Tensor, eps: float = 1e-6) -> Tensor:
+    """(F − mean) / (std + eps) per channel, mean and unbiased std over N, H and W (all
+    processes under DDP, see :func:`channel_moments`)."""
+    mean, std = channel_moments(feat)
+    return (feat - mean) / (std + eps)
 
 
 @MODELS.register_module()
 class PKDLoss(nn.Module):
     """PKD on ONE FPN level: ``λ · mean_{n,c,h,w} (norm(S) − norm(T))² / 2``.
 
-    ``norm`` standardises each channel over the batch (N, H, W; unbiased std, + 1e-6), so the
+    ``norm`` standardises each channel over the batch (N, H, W; unbiased std, + 1e-6; the
+    whole batch of all processes under DDP, where the official code uses each GPU's), so the
     loss is about ``λ · mean_c (1 − r_c)`` with r_c the Pearson correlation of channel c between
     student and teacher (PKD paper Sec. 3; mmrazor's and CrossKD's ``PKDLoss``): free of the
     feature magnitudes, hence of teachers whose FPN levels differ in scale. The teacher is

@@ -8,8 +8,7 @@ prior and a GT, α_pos that GT's ATSS positive threshold and α_vl = γ·α_pos,
 The weight of a VLR prior is its plain IoU with the GT (the highest-IoU one
 when the prior lies in several GTs' VLRs), as in the official code.
 """
-from contextlib import contextmanager
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, List, Optional
 
 import torch
 from mmengine.structures import InstanceData
@@ -21,6 +20,7 @@ from mmdet.models.task_modules.assigners.atss_assigner import \
 from mmdet.registry import TASK_UTILS
 from mmdet.structures.bbox import bbox_overlaps, get_box_tensor
 from mmdet.utils import ConfigType
+from ...distill.recorder import Call, record_calls
 from ..diou import bbox_diou, check_diou_mode
 
 INF = 100000000
@@ -68,34 +68,14 @@ def atss_iou_thresholds(priors: Tensor,
     return candidate_overlaps.mean(0) + candidate_overlaps.std(0)
 
 
-class IoURecorder:
-    """Wraps an assigner's ``iou_calculator`` and keeps its first plain-IoU result, so that
-    the VLR reuses the IoU matrix the assignment has just computed."""
-
-    def __init__(self, calculator: Callable) -> None:
-        self.calculator = calculator
-        self.first: Optional[Tensor] = None
-
-    def __call__(self, *args, **kwargs) -> Tensor:
-        result = self.calculator(*args, **kwargs)
-        mode = kwargs.get('mode', args[2] if len(args) > 2 else 'iou')
-        if self.first is None and mode == 'iou' and not kwargs.get('is_aligned', False):
-            self.first = result
-        return result
-
-    def __getattr__(self, name: str):
-        return getattr(self.calculator, name)
-
-
-@contextmanager
-def recording_iou(assigner) -> Iterator[IoURecorder]:
-    """Within this block ``assigner.iou_calculator`` records its first IoU matrix."""
-    recorder = IoURecorder(assigner.iou_calculator)
-    assigner.iou_calculator = recorder
-    try:
-        yield recorder
-    finally:
-        assigner.iou_calculator = recorder.calculator
+def first_plain_iou(calls: List[Call]) -> Optional[Tensor]:
+    """The first plain (not IoF, not aligned) IoU matrix among recorded ``iou_calculator``
+    calls: the VLR reuses the matrix the assignment has just computed."""
+    for call in calls:
+        mode = call.kwargs.get('mode', call.args[2] if len(call.args) > 2 else 'iou')
+        if mode == 'iou' and not call.kwargs.get('is_aligned', False):
+            return call.result
+    return None
 
 
 def is_plain_iou(calculator: Optional[Callable]) -> bool:
@@ -231,11 +211,11 @@ class VLRATSSAssigner(ATSSAssigner):
 
         Args and returns as :meth:`ATSSAssigner.assign`.
         """
-        with recording_iou(self) as recorder:
+        with record_calls(self, 'iou_calculator') as calls:
             assign_result = super().assign(pred_instances, num_level_priors,
                                            gt_instances, gt_instances_ignore)
         # with DDOD's alpha the assignment's overlaps mix in the classification cost
-        overlaps = recorder.first if self.alpha is None else None
+        overlaps = first_plain_iou(calls) if self.alpha is None else None
         priors = pred_instances.priors[:, :4]
         gt_bboxes = gt_instances.bboxes
 

@@ -11,7 +11,8 @@ from mmengine.structures import InstanceData
 from mmdet.models.task_modules.assigners import AssignResult, MaxIoUAssigner
 from mmdet.registry import TASK_UTILS
 from ..diou import check_diou_mode
-from .vlr_atss_assigner import recording_iou, vlr_weights
+from ...distill.recorder import record_calls
+from .vlr_atss_assigner import first_plain_iou, vlr_weights
 
 
 @TASK_UTILS.register_module()
@@ -53,13 +54,12 @@ class VLRMaxIoUAssigner(MaxIoUAssigner):
                 'VLRMaxIoUAssigner needs the number of priors per FPN level to compute the VLR; '
                 'use it as train_cfg.assigner of a Distill* head (e.g. '
                 'DistillRetinaDistributionHead), which passes them')
-        with recording_iou(self) as recorder:  # MaxIoU computes IoU(gts, priors): (m, n)
+        with record_calls(self, 'iou_calculator') as calls:  # MaxIoU: IoU(gts, priors) (m, n)
             result = super().assign(pred_instances, gt_instances, gt_instances_ignore, **kwargs)
         priors = pred_instances.priors[:, :4]
-        overlaps = None
-        if recorder.first is not None and recorder.first.shape == (
-                gt_instances.bboxes.shape[0], priors.shape[0]):
-            overlaps = recorder.first.t().to(priors.device)
+        overlaps, first = None, first_plain_iou(calls)
+        if first is not None and first.shape == (gt_instances.bboxes.shape[0], priors.shape[0]):
+            overlaps = first.t().to(priors.device)
         ignore_mask = None
         if (self.ignore_iof_thr > 0 and gt_instances_ignore is not None
                 and gt_instances_ignore.bboxes.numel() > 0 and priors.numel() > 0):
