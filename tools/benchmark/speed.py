@@ -47,6 +47,8 @@ METHODS = {
                  dict(loss_rm=KD_TERMS.rank_mimicking, loss_pfi=KD_TERMS.pfi)),
     'feature imitation (GI box)': (
         'configs/feature_imitation/fi-gibox_r50-gflv1-r101_fpn_1x_coco.py', None),
+    'CrossKD': ('configs/crosskd/crosskd_r50-gflv1-r101-ms-2x_fpn_1x_coco.py', None),
+    'CrossKD + PKD': ('configs/crosskd/crosskd-pkd_r50-gflv1-r101-ms-2x_fpn_1x_coco.py', None),
 }
 
 
