@@ -49,7 +49,8 @@ def hand_cross_head(student, teacher, xs, xt, k, adapters=None):
         branch = {}
         for tower in ('cls', 'reg'):
             s_feat, t_feat = s, t
-            s_convs, t_convs = getattr(student, f'{tower}_convs'), getattr(teacher, f'{tower}_convs')
+            s_convs = getattr(student, f'{tower}_convs')
+            t_convs = getattr(teacher, f'{tower}_convs')
             for i in range(k - 1):
                 s_feat, t_feat = s_convs[i](s_feat), t_convs[i](t_feat)
             s_pre = s_convs[k - 1].gn(s_convs[k - 1].conv(s_feat))

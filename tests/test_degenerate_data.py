@@ -107,7 +107,8 @@ def check_finite(model, samples, logit_scale: float, autocast: bool = False) -> 
         head_outs = tuple([o * logit_scale for o in outs] if i < 2 else outs
                           for i, outs in enumerate(teacher.head_outs))
         losses = model.bbox_head.loss(feats, samples,
-                                      teacher=DistillOutputs(feats=teacher.feats, head_outs=head_outs))
+                                      teacher=DistillOutputs(feats=teacher.feats,
+                                                             head_outs=head_outs))
     total = 0
     for name, value in losses.items():
         value = sum(value) if isinstance(value, (list, tuple)) else value

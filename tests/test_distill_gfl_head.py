@@ -64,7 +64,8 @@ def test_main_ld_equals_mmdet_ld_head():
 def test_zero_distillation_when_student_is_teacher():
     head = build_head('DistillGFLHead', distill_terms=copy.deepcopy(LD_TERMS))
     feats, samples = inputs(seed=2)
-    teacher = DistillOutputs(feats=feats, head_outs=tuple([o.detach() for o in out] for out in head(feats)))
+    teacher = DistillOutputs(
+        feats=feats, head_outs=tuple([o.detach() for o in out] for out in head(feats)))
     losses = head.loss(feats, samples, teacher=teacher)
     for key in ('loss_ld', 'loss_vlr_ld', 'loss_kd'):
         assert abs(losses[key].item()) < 1e-6, key

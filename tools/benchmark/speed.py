@@ -236,7 +236,8 @@ def time_ld_head(args) -> dict:
 
     times = round_robin(
         {'ours': step('ours', lambda: ours.loss(
-            feats, samples, teacher=DistillOutputs(feats=teacher_feats, head_outs=teacher_outs))),
+            feats, samples,
+            teacher=DistillOutputs(feats=teacher_feats, head_outs=teacher_outs))),
          'theirs': step('theirs', lambda: theirs.loss(feats, teacher_outs, samples))},
         args.reps, args.device, 'LD head: ')
     ours_s, theirs_s = statistics.median(times['ours']), statistics.median(times['theirs'])

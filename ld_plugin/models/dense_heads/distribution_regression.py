@@ -42,8 +42,7 @@ class DistributionRegressionMixin:
         reg_max: B - 1, bins per distribution minus one.
 
     Subclasses set ``reg_conv_name`` (the head's regression conv), ``distributions_per_prior``
-    (K) and
-    :meth:`value_support`.
+    (K) and :meth:`value_support`.
     """
 
     reg_conv_name: str = ''

@@ -36,8 +36,8 @@ TOWERS = ('cls', 'reg')
 def align_statistics(student: Tensor, teacher: Tensor, eps: float = 1e-6) -> Tensor:
     """Per-channel re-standardisation of ``student`` (N, C, H, W) to ``teacher``'s statistics.
 
-    ``(S − μ_S) / (σ_S + eps) · σ_T + μ_T``, μ and σ the mean and unbiased std of each channel
-    over N, H and W (all processes under DDP, see :func:`channel_moments`); the teacher
+    ``(S − μ_S) / (σ_S + eps) · σ_T + μ_T``, μ and σ the mean and unbiased std of each
+    channel over N, H and W (all processes under DDP, see :func:`channel_moments`); the teacher
     statistics are constants (CrossKD Sec. 3.2).
     """
     s_mean, s_std = channel_moments(student)

@@ -1,5 +1,5 @@
 """Everything a distillation term may read for one batch, flattened and cached per level."""
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 from mmdet.utils import reduce_mean

@@ -79,7 +79,8 @@ def gibox(inputs: 'DistillInputs') -> List[Tensor]:
     out = []
     for level in range(inputs.num_levels):
         s_cls, t_cls = inputs.preds('student', 'cls')[level], inputs.preds('teacher', 'cls')[level]
-        s_box, t_box = inputs.preds('student', 'bbox')[level], inputs.preds('teacher', 'bbox')[level]
+        s_box = inputs.preds('student', 'bbox')[level]
+        t_box = inputs.preds('teacher', 'bbox')[level]
         out.append(torch.stack([
             gibox_mask(s_cls[i].detach(), t_cls[i], s_box[i].detach(), t_box[i]).float()
             for i in range(inputs.num_images)]))

@@ -24,7 +24,7 @@ Regions, prior weights and normalisers are the tables of :mod:`.regions`. A prio
 ``source='cross_head'`` distills CrossKD's cross-head predictions instead of the student's own
 (:mod:`.cross_head`). A new kind of term is a class registered with :func:`register_term`.
 """
-from typing import Callable, Dict, List, Optional, Set, Tuple, Type, Union
+from typing import Callable, Dict, Optional, Set, Tuple, Type, Union
 
 import torch
 import torch.nn as nn
