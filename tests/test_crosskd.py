@@ -264,3 +264,16 @@ def test_pkd_refuses_other_widths_without_an_adapter():
         PKDLoss()(torch.zeros(1, 4, 2, 2), torch.zeros(1, 8, 2, 2))
     adapted = PKDLoss(student_channels=4, teacher_channels=8)
     assert adapted(torch.randn(2, 4, 3, 3), torch.randn(2, 8, 3, 3)).item() > 0
+
+
+def test_plain_fcos_box_terms_refuse_norm_on_bbox(registry_scope):
+    """FCOS with norm_on_bbox predicts strides while training, pixels in eval mode (the
+    teacher's): box terms would compare the two."""
+    head = dict(type='ld_plugin.DistillFCOSHead', num_classes=3, in_channels=8, feat_channels=8,
+                stacked_convs=2, norm_on_bbox=True, cross_head=dict(reused_conv=1),
+                norm_cfg=dict(type='GN', num_groups=4, requires_grad=True),
+                distill_terms=copy.deepcopy(CROSSKD.crosskd_fcos.to_dict()))
+    with pytest.raises(ValueError, match='norm_on_bbox=True makes FCOS predict strides'):
+        MODELS.build(head)
+    head['norm_on_bbox'] = False
+    assert MODELS.build(head).cross_head.reused_conv == 1
