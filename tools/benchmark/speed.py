@@ -17,6 +17,7 @@ after a warm-up round); times are medians, each ratio is the median of the per-r
 import argparse
 import os.path as osp
 import platform
+import shlex
 import statistics
 import sys
 import time
@@ -328,7 +329,7 @@ def main(argv=None) -> Dict[str, object]:
     if args.out:
         with open(args.out, 'w') as f:
             f.write(f'<!-- written by: python tools/benchmark/speed.py '
-                    f'{" ".join(sys.argv[1:] if argv is None else argv)} -->\n' + text)
+                    f'{shlex.join(sys.argv[1:] if argv is None else argv)} -->\n' + text)
         log(f'wrote {args.out}')
     return dict(steps=steps, ld_head=ld_head, assigners=assigners)
 
