@@ -277,3 +277,19 @@ def test_plain_fcos_box_terms_refuse_norm_on_bbox(registry_scope):
         MODELS.build(head)
     head['norm_on_bbox'] = False
     assert MODELS.build(head).cross_head.reused_conv == 1
+
+
+def test_rotated_box_terms_need_the_angle_in_the_distributions(registry_scope):
+    """Box terms are refused where the head cannot decode comparable boxes; the reason comes
+    from the head (``box_distill_problem``), the refusal from the term."""
+    pytest.importorskip('mmrotate')
+    import ld_plugin.rotated  # noqa: F401
+    from mmengine.registry import DefaultScope
+    cfg = Config.fromfile(str(
+        REPO_ROOT / 'configs/rotated/mini/bckd_rotated-fcos-dist_r34_r18w16_synthetic-dota.py'))
+    cfg.model.teacher_ckpt, cfg.model.allow_random_teacher = None, True
+    cfg.model.bbox_head.angle_support = None
+    with DefaultScope.overwrite_default_scope('mmrotate'):
+        with pytest.raises(ValueError, match="'loss_bckd_box' compares decoded boxes, but the "
+                                             'angle is regressed outside the distributions'):
+            MODELS.build(cfg.model)

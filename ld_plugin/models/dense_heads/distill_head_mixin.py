@@ -70,6 +70,11 @@ class DistillHeadMixin:
         for term in self.distill_terms.values():
             term.check_student(self)
 
+    def box_distill_problem(self) -> Optional[str]:
+        """Why this head's decoded boxes cannot be compared with the teacher's (terms reading
+        ``'bbox'`` are then refused at build time), or ``None``."""
+        return None
+
     def check_teacher(self, teacher: nn.Module, student: nn.Module) -> None:
         """Each term's checks against the built ``teacher`` detector (``student``: this
         head's detector); raises :class:`IncompatibleTeacherError`."""

@@ -2,6 +2,8 @@
 
 LD needs distribution heads (see :class:`DistillGFLHead`); every other term works on these.
 """
+from typing import Optional
+
 from mmdet.models.dense_heads import ATSSHead, FCOSHead, RetinaHead
 from mmdet.registry import MODELS
 
@@ -22,19 +24,15 @@ class DistillRetinaHead(DistillHeadMixin, RetinaHead):
 class DistillFCOSHead(DistillHeadMixin, FCOSHead):
     """:class:`mmdet.models.dense_heads.FCOSHead` + ``distill_terms``.
 
-    Raises:
-        ValueError: a term compares decoded boxes (``'bbox'``) with ``norm_on_bbox=True``:
-            FCOS then predicts distances in strides while training and in pixels in eval mode
-            (the teacher's), so the two are not comparable.
+    Terms that compare decoded boxes (``'bbox'``) are refused with ``norm_on_bbox=True``:
+    FCOS then predicts distances in strides while training and in pixels in eval mode (the
+    teacher's), so the two are not comparable.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        box_terms = [name for name, term in self.distill_terms.items() if 'bbox' in term.needs]
-        if box_terms and self.norm_on_bbox:
-            raise ValueError(
-                f'{type(self).__name__}: distill terms {box_terms} compare decoded boxes, but '
-                'norm_on_bbox=True makes FCOS predict strides while training and pixels in '
+    def box_distill_problem(self) -> Optional[str]:
+        if not self.norm_on_bbox:
+            return None
+        return ("norm_on_bbox=True makes FCOS predict strides while training and pixels in "
                 "eval mode (the teacher's); use norm_on_bbox=False (e.g. "
                 'mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py) or a distribution head '
                 '(DistillFCOSDistributionHead)')

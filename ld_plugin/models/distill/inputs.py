@@ -43,7 +43,6 @@ class DistillInputs:
                  sources: Optional[Dict[str, Callable[[], DistillOutputs]]] = None) -> None:
         self.outputs: Dict[str, DistillOutputs] = {'student': student, 'teacher': teacher}
         self.sources = dict(sources or {})
-        self.feats = {'student': list(student.feats), 'teacher': list(teacher.feats)}
         self.targets = targets
         self.priors = priors
         self.strides = strides
@@ -55,6 +54,11 @@ class DistillInputs:
         self.num_images = student.head_outs[0][0].shape[0]
         self._cache: Dict[Tuple[str, str], List[Tensor]] = {}
         self._level_num_pos: Optional[List[float]] = None
+
+    @property
+    def feats(self) -> Dict[str, List[Tensor]]:
+        """FPN features of the student and the teacher, one (N, C, H, W) tensor per level."""
+        return {who: list(self.outputs[who].feats) for who in ('student', 'teacher')}
 
     def side(self, who: str) -> DistillOutputs:
         """The outputs of ``who``: 'student', 'teacher' or a source (computed once)."""

@@ -122,9 +122,9 @@ def region_name(term: str, kind: str, name: Optional[str]) -> str:
 
 def location_masks(inputs: 'DistillInputs', region: str) -> List[Tensor]:
     """Per level an (N, H, W) float mask of the FPN locations with any prior in ``region``."""
-    masks = []
+    masks, feats = [], inputs.side('student').feats
     for level, weights in enumerate(inputs.region(region)):
-        h, w = inputs.feats['student'][level].shape[-2:]
+        h, w = feats[level].shape[-2:]
         per_prior = weights.reshape(inputs.num_images, h, w, inputs.num_base_priors)
         masks.append((per_prior > 0).any(dim=-1).float())
     return masks

@@ -96,6 +96,10 @@ class DistillTerm(nn.Module):
 
     def check_student(self, head: nn.Module) -> None:
         """Raise ``ValueError`` when the student ``head`` cannot provide what the term reads."""
+        problem = head.box_distill_problem() if 'bbox' in self.needs else None
+        if problem:
+            raise ValueError(f'{type(head).__name__}: distill term {self.name!r} compares '
+                             f'decoded boxes, but {problem}')
 
     def check_teacher(self, teacher: nn.Module, student: nn.Module) -> None:
         """Raise :class:`IncompatibleTeacherError` when the built ``teacher`` detector cannot
@@ -182,6 +186,7 @@ class PriorDistillTerm(DistillTerm):
         return self._source
 
     def check_student(self, head: nn.Module) -> None:
+        super().check_student(head)
         kind = type(head).__name__
         if self.pred == 'bbox_dist' and getattr(head, 'reg_max', None) is None:
             raise ValueError(
@@ -322,6 +327,7 @@ class FeatureDistillTerm(DistillTerm):
         return needs
 
     def check_student(self, head: nn.Module) -> None:
+        super().check_student(head)
         channels = getattr(self.loss, 'student_channels', None)
         if channels is not None and channels != head.in_channels:
             raise ValueError(
@@ -344,8 +350,9 @@ class FeatureDistillTerm(DistillTerm):
     def forward(self, inputs: DistillInputs) -> Tensor:
         losses = []
         masks = location_masks(inputs, self.region) if self.kind == 'feature_mask' else None
+        feats = inputs.feats
         for level in range(inputs.num_levels):
-            s_feat, t_feat = inputs.feats['student'][level], inputs.feats['teacher'][level]
+            s_feat, t_feat = feats['student'][level], feats['teacher'][level]
             if self.kind == 'feature_pfi':
                 losses.append(self.loss(s_feat, t_feat, inputs.side('student').head_outs[0][level],
                                         inputs.side('teacher').head_outs[0][level]))

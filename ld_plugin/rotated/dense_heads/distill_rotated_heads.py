@@ -1,4 +1,6 @@
 """Rotated students through the same :class:`DistillHeadMixin` as the 2D heads."""
+from typing import Optional
+
 from mmrotate.registry import MODELS
 
 from mmdet.structures.bbox import get_box_tensor
@@ -20,13 +22,10 @@ class DistillRotatedFCOSDistributionHead(DistillHeadMixin, RotatedFCOSDistributi
     """:class:`RotatedFCOSDistributionHead` + ``distill_terms``. Its VLR (``region='vlr'``) is
     FCOS's: points inside a rotated GT box that are not positive."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        bbox_terms = [n for n, t in self.distill_terms.items() if 'bbox' in t.needs]
-        if bbox_terms and self.angle_support is None:
-            raise ValueError(
-                f'{type(self).__name__}: distill terms {bbox_terms} compare decoded boxes, '
-                'but the angle is regressed outside the distributions; set angle_support '
+    def box_distill_problem(self) -> Optional[str]:
+        if self.angle_support is not None:
+            return None
+        return ('the angle is regressed outside the distributions; set angle_support '
                 '(e.g. (-1.5708, 1.5708) for le90) or drop those terms')
 
     def point_gt_distances(self, points: Tensor, gt_bboxes) -> Tensor:
