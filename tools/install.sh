@@ -15,10 +15,6 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 pip_() { "$PY" -m pip --disable-pip-version-check "$@"; }
-# A machine-wide pip configuration may add a find-links folder holding a CPU-only torch wheel
-# ("2.13.0+cpu" satisfies "==2.13.0" but torchvision's ops do not load against it); torch and
-# torchvision are therefore installed with pip's configuration switched off.
-pip_clean() { env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$PY" -m pip --disable-pip-version-check "$@"; }
 has() { "$PY" - "$@" <<'PYEOF' >/dev/null 2>&1
 import sys
 from importlib.metadata import version
@@ -27,9 +23,13 @@ sys.exit(0 if version(name) == wanted else 1)
 PYEOF
 }
 
-if ! has torch 2.13.0 || ! has torchvision 0.28.0; then
-    log "installing torch 2.13.0 + torchvision 0.28.0 (standard builds)"
-    pip_clean install "torch==2.13.0" "torchvision==0.28.0"
+TORCH=2.14.1
+TORCHVISION=0.29.1
+if ! has torch "$TORCH" || ! has torchvision "$TORCHVISION"; then
+    # These builds lie in the machine's local package index where there is one (no download);
+    # elsewhere pip takes them from PyPI.
+    log "installing torch $TORCH + torchvision $TORCHVISION"
+    pip_ install "torch==$TORCH" "torchvision==$TORCHVISION"
 fi
 if ! "$PY" -c "import setuptools, sys; v=tuple(map(int, setuptools.__version__.split('.')[:2])); sys.exit(not ((77,0) <= v < (81,0)))" 2>/dev/null; then
     log "installing setuptools>=77,<81"
@@ -40,8 +40,7 @@ if ! has mmengine 0.10.7; then
     pip_ install "mmengine==0.10.7"
 fi
 if ! has mmcv 2.1.0 || ! "$PY" -c "import mmcv.ops" 2>/dev/null; then
-    log "building mmcv 2.1.0 with ops from source (about 10 minutes on 2 cores; pip caches the wheel)"
-    MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-2}" pip_ install --no-build-isolation "mmcv==2.1.0"
+    bash "$ROOT/tools/build_mmcv.sh" "$PY" "$TORCH"
 fi
 if ! has mmdet 3.3.0; then
     log "installing mmdet 3.3.0"
