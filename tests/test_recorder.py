@@ -38,7 +38,7 @@ def test_record_outputs_and_replace_inputs_remove_their_hooks():
         net(x)
     torch.testing.assert_close(seen['first'][0], net[0](x))  # before the in-place ReLU
     replacement = torch.tensor([[0.5, 0.25]])
-    with replace_inputs({'last': net[2]}, {'last': [replacement]}):
+    with replace_inputs({'last': [net[2]]}, {'last': [replacement]}):
         out = net(x)
     torch.testing.assert_close(out, net[2](replacement))
     assert all(not m._forward_hooks and not m._forward_pre_hooks for m in net.modules())

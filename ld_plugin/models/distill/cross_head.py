@@ -45,8 +45,25 @@ def align_statistics(student: Tensor, teacher: Tensor, eps: float = 1e-6) -> Ten
     return (student - s_mean) / (s_std + eps) * t_std + t_mean
 
 
-def _tower(head: nn.Module, tower: str) -> nn.ModuleList:
-    return getattr(head, f'{tower}_convs')
+def _tower(head: nn.Module, tower: str) -> Optional[nn.ModuleList]:
+    convs = getattr(head, f'{tower}_convs', None)
+    return convs if isinstance(convs, nn.ModuleList) else None
+
+
+def _per_level(convs: nn.ModuleList) -> bool:
+    """Whether a tower holds one conv list per FPN level (RTMDet's separate-BN head: shared
+    conv weights, one norm per level) instead of one list shared by every level."""
+    return len(convs) > 0 and isinstance(convs[0], nn.ModuleList)
+
+
+def _depth(convs: nn.ModuleList) -> int:
+    return len(convs[0]) if _per_level(convs) else len(convs)
+
+
+def _convs_at(convs: nn.ModuleList, index: int) -> List[nn.Module]:
+    """The tower's conv ``index`` (0-based): one module called at every level, or one per
+    level, in level order."""
+    return [level[index] for level in convs] if _per_level(convs) else [convs[index]]
 
 
 def pre_activation(conv_module: nn.Module) -> nn.Module:
@@ -103,16 +120,18 @@ class CrossHead(nn.Module):
 
     def _check_convs(self, head: nn.Module, who: str, error: type) -> None:
         for tower in TOWERS:
-            convs = getattr(head, f'{tower}_convs', None)
-            if not isinstance(convs, nn.ModuleList):
+            convs = _tower(head, tower)
+            if convs is None:
                 raise error(f'cross_head: the {who} head {type(head).__name__} has no '
                             f'{tower}_convs tower; CrossKD reuses the towers of dense heads '
-                            '(GFL, ATSS, FCOS, RetinaNet and their distribution versions)')
+                            '(GFL, ATSS, FCOS, RetinaNet, RTMDet and their distribution '
+                            'versions)')
             # the student gives the output of its conv k, the teacher continues after it
-            last = len(convs) if who == 'student' else len(convs) - 1
+            depth = _depth(convs)
+            last = depth if who == 'student' else depth - 1
             if self.reused_conv > last:
                 raise error(f'cross_head: reused_conv={self.reused_conv} but the {who} head '
-                            f'{type(head).__name__} has {len(convs)} {tower} convs; choose '
+                            f'{type(head).__name__} has {depth} {tower} convs; choose '
                             f'0..{last}' + (' (at least one teacher conv must follow)'
                                             if who == 'teacher' else ''))
 
@@ -148,8 +167,8 @@ class CrossHead(nn.Module):
         forward: ``{'cls': [per level], 'reg': [per level]}`` (empty for ``reused_conv=0``)."""
         if self.reused_conv == 0:
             return record_outputs({})
-        return record_outputs({tower: [pre_activation(_tower(head, tower)[self.reused_conv - 1])]
-                               for tower in TOWERS}, clone=True)
+        return record_outputs({tower: [pre_activation(conv) for conv in _convs_at(
+            _tower(head, tower), self.reused_conv - 1)] for tower in TOWERS}, clone=True)
 
     def forward(self, student: DistillOutputs, teacher: DistillOutputs) -> DistillOutputs:
         """Cross-head predictions: ``student``'s tower features through ``teacher.head``.
@@ -164,13 +183,13 @@ class CrossHead(nn.Module):
                        for s, t in zip(student.feats, teacher.feats)]
             return DistillOutputs(feats=student.feats, head_outs=head(aligned), head=head)
         inputs: Dict[str, List[Tensor]] = {}
-        modules: Dict[str, nn.Module] = {}
+        modules: Dict[str, List[nn.Module]] = {}
         for tower in TOWERS:
             convs = _tower(head, tower)
-            activate = _activation(convs[self.reused_conv - 1])
+            activate = _activation(_convs_at(convs, self.reused_conv - 1)[0])
             inputs[tower] = [activate(self._align(s, t, tower)) for s, t in
                              zip(student.tower_feats[tower], teacher.tower_feats[tower])]
-            modules[tower] = convs[self.reused_conv]
+            modules[tower] = _convs_at(convs, self.reused_conv)
         stubs = [f[..., :1, :1] for f in teacher.feats]
         with replace_inputs(modules, inputs):
             head_outs = head(stubs)

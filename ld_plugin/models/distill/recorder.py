@@ -90,9 +90,10 @@ def record_outputs(modules: Dict[str, Sequence[nn.Module]],
 
 
 @contextmanager
-def replace_inputs(modules: Dict[str, nn.Module],
+def replace_inputs(modules: Dict[str, Sequence[nn.Module]],
                    inputs: Dict[str, Sequence[Tensor]]) -> Iterator[None]:
-    """Within the block, the i-th call of ``modules[key]`` gets ``inputs[key][i]`` as its
+    """Within the block, the i-th call of any of ``modules[key]`` (in call order, e.g. one
+    module called once per FPN level, or one module per level) gets ``inputs[key][i]`` as its
     input (forward pre-hooks, removed after): runs the rest of a network from a given tensor.
     """
     handles = []
@@ -106,8 +107,9 @@ def replace_inputs(modules: Dict[str, nn.Module],
         return hook
 
     try:
-        for key, module in modules.items():
-            handles.append(module.register_forward_pre_hook(replace(key)))
+        for key, group in modules.items():
+            for module in group:
+                handles.append(module.register_forward_pre_hook(replace(key)))
         yield
     finally:
         for handle in handles:

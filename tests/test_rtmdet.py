@@ -1,0 +1,143 @@
+"""RTMDet students (RTMDetHead, RTMDetSepBNHead): the recorded assignment, BCKD against its
+formula, and CrossKD's cross head through per-level towers against a hand computation."""
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmdet.models.layers.transformer import inverse_sigmoid
+from mmdet.models.utils import sigmoid_geometric_mean
+from mmdet.registry import MODELS
+from mmdet.structures.bbox import bbox_overlaps, distance2bbox
+from mmengine.config import Config, ConfigDict
+
+from conftest import REPO_ROOT
+from ld_plugin.models.distill import DistillOutputs
+from test_distill_terms_on_heads import TERMS, batch, build_head, flat, teacher_of
+
+CROSSKD = Config.fromfile(str(REPO_ROOT / 'configs/_base_/distill/crosskd_terms.py'))
+NUM_CLASSES = 3
+
+
+def own_targets(head, outs, samples):
+    """The head's own ``get_targets`` on the flattened predictions, as its loss computes them."""
+    cls_scores, bbox_preds = outs
+    sizes = [c.shape[-2:] for c in cls_scores]
+    metas = [s.metainfo for s in samples]
+    anchors, valid = head.get_anchors(sizes, metas, device='cpu')
+    n = len(samples)
+    flat_cls = torch.cat([c.permute(0, 2, 3, 1).reshape(n, -1, NUM_CLASSES) for c in cls_scores], 1)
+    flat_box = torch.cat([distance2bbox(a.reshape(-1, 4), b.permute(0, 2, 3, 1).reshape(n, -1, 4))
+                          for a, b in zip(anchors[0], bbox_preds)], 1)
+    return head.get_targets(flat_cls.detach(), flat_box.detach(), anchors, valid,
+                            [s.gt_instances for s in samples], metas)
+
+
+@pytest.mark.parametrize('kind', ['rtmdet', 'rtmdet_sepbn'])
+def test_recorded_assignment_equals_the_heads_own_targets(kind):
+    """The DynamicSoftLabelAssigner result recorded during the student's loss gives the
+    labels and label weights of the head's own targets."""
+    head = build_head(kind, terms={})
+    feats, samples = batch(seed=5)
+    outs = head(feats)
+    metas = [s.metainfo for s in samples]
+    with head.recording_targets(outs[0]) as records:
+        head.loss_by_feat(*outs, [s.gt_instances for s in samples], metas)
+    _, labels, label_weights, _, metrics, _ = own_targets(head, outs, samples)
+    labels, label_weights = torch.cat(labels, 1), torch.cat(label_weights, 1)
+    assert len(records) == 2
+    for n, record in enumerate(records):
+        assert torch.equal(record.labels, labels[n])
+        assert torch.equal(record.label_weights, label_weights[n])
+        pos = labels[n] < NUM_CLASSES
+        assert pos.any() and torch.equal(record.gt_inds > 0, pos)
+        # each positive's GT has the positive's label
+        gt_labels = samples[n].gt_instances.labels
+        assert torch.equal(gt_labels[record.gt_inds[pos] - 1], labels[n][pos])
+
+
+@pytest.mark.parametrize('kind', ['rtmdet', 'rtmdet_sepbn'])
+def test_bckd_on_rtmdet_equals_the_formula(kind):
+    head = build_head(kind, {k: TERMS[k] for k in ('loss_bckd_cls', 'loss_bckd_box')})
+    feats, samples = batch(seed=3)
+    teacher = teacher_of(head, feats)
+    losses = head.loss(feats, samples, teacher=teacher)
+    outs = head(feats)
+    targets = own_targets(head, outs, samples)
+    labels = torch.cat(targets[1], 1)
+    num_pos = float((labels < NUM_CLASSES).sum())
+    kept = torch.cat([torch.full((lbl.shape[1], ), float((lbl < NUM_CLASSES).any()))
+                      for lbl in targets[1]])
+    s_cls, t_cls = flat(outs[0], 1), flat(teacher.head_outs[0], 1)
+    ps, pt = s_cls.sigmoid(), t_cls.sigmoid()
+    bce = F.binary_cross_entropy_with_logits(s_cls, pt, reduction='none')
+    expected_cls = ((bce * (pt - ps).abs()).sum(-1) * kept).sum() / num_pos
+    torch.testing.assert_close(losses['loss_bckd_cls'], expected_cls, rtol=1e-4, atol=1e-5)
+    points = torch.cat(head.prior_generator.grid_priors([c.shape[-2:] for c in outs[0]],
+                                                        device='cpu'))
+    s_box, t_box = flat(outs[1], 1), flat(teacher.head_outs[1], 1)
+    expected_box = 0.0
+    for n in range(2):  # (l, t, r, b) pixel distances from each point
+        sb, tb = distance2bbox(points, s_box[n]), distance2bbox(points, t_box[n])
+        w = (pt[n] - ps[n]).abs().max(dim=-1)[0]
+        giou = bbox_overlaps(sb, tb, mode='giou', is_aligned=True)
+        expected_box = expected_box + (w * (1 - giou) * kept).sum()
+    torch.testing.assert_close(losses['loss_bckd_box'], 4.0 * expected_box / num_pos,
+                               rtol=1e-4, atol=1e-5)
+
+
+def sepbn_head(convs: int, **kwargs):
+    cfg = dict(type='RTMDetSepBNHead', num_classes=NUM_CLASSES, in_channels=8, feat_channels=8,
+               stacked_convs=convs, exp_on_reg=True,
+               anchor_generator=dict(type='MlvlPointGenerator', offset=0, strides=[8, 16, 32]),
+               bbox_coder=dict(type='DistancePointBBoxCoder'),
+               loss_cls=dict(type='QualityFocalLoss', use_sigmoid=True, beta=2.0),
+               loss_bbox=dict(type='GIoULoss', loss_weight=2.0),
+               train_cfg=ConfigDict(assigner=dict(type='DynamicSoftLabelAssigner', topk=13),
+                                    allowed_border=-1, pos_weight=-1, debug=False))
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def test_sepbn_cross_head_equals_the_hand_computation(registry_scope):
+    """Per-level towers (shared convs, one BN per level): each level's student feature after
+    conv k is aligned and continues through the teacher's convs and BN *of that level*."""
+    teacher = sepbn_head(convs=3).eval().requires_grad_(False)
+    student = sepbn_head(convs=2, type='ld_plugin.DistillRTMDetSepBNHead',
+                         cross_head=dict(reused_conv=1),
+                         distill_terms=copy.deepcopy(CROSSKD.crosskd_plain.to_dict()))
+    torch.manual_seed(0)
+    for module in [*teacher.modules(), *student.modules()]:  # make every level's BN differ
+        if isinstance(module, torch.nn.BatchNorm2d):
+            for tensor in (module.weight, module.bias, module.running_mean):
+                tensor.data.normal_()
+            module.running_var.data.uniform_(0.5, 2.0)
+    xs = [torch.randn(2, 8, s, s) for s in (8, 4, 2)]
+    xt = [torch.randn(2, 8, s, s) for s in (8, 4, 2)]
+    with student.recording_towers(student) as s_towers:
+        s_outs = student(xs)
+    with student.recording_towers(teacher) as t_towers:
+        t_outs = teacher(xt)
+    cross = student.cross_head(
+        DistillOutputs(feats=xs, head_outs=s_outs, tower_feats=s_towers, head=student),
+        DistillOutputs(feats=xt, head_outs=t_outs, tower_feats=t_towers, head=teacher))
+    for level, (s, t) in enumerate(zip(xs, xt)):
+        branch = {}
+        for tower in ('cls', 'reg'):
+            s_conv = getattr(student, f'{tower}_convs')[level][0]
+            t_convs = getattr(teacher, f'{tower}_convs')[level]
+            s_pre, t_pre = s_conv.bn(s_conv.conv(s)), t_convs[0].bn(t_convs[0].conv(t))
+            mean_s, std_s = s_pre.mean((0, 2, 3), keepdim=True), s_pre.std((0, 2, 3), keepdim=True)
+            mean_t, std_t = t_pre.mean((0, 2, 3), keepdim=True), t_pre.std((0, 2, 3), keepdim=True)
+            feat = F.silu((s_pre - mean_s) / (std_s + 1e-6) * std_t + mean_t)
+            for conv in t_convs[1:]:
+                feat = conv(feat)
+            branch[tower] = feat
+        cls = inverse_sigmoid(sigmoid_geometric_mean(teacher.rtm_cls[level](branch['cls']),
+                                                     teacher.rtm_obj[level](branch['reg'])))
+        reg = teacher.rtm_reg[level](branch['reg']).exp() * (8 * 2 ** level)
+        torch.testing.assert_close(cross.head_outs[0][level], cls, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(cross.head_outs[1][level], reg, rtol=1e-4, atol=1e-4)
+    # the shared convs mean level 0's conv serves every level; each level kept its own BN
+    assert teacher.cls_convs[2][1].conv is teacher.cls_convs[0][1].conv
+    assert teacher.cls_convs[2][1].bn is not teacher.cls_convs[0][1].bn
