@@ -39,14 +39,25 @@ HEADS = {
                  centerness_on_reg=True, center_sampling=True,
                  loss_bbox=dict(type='GIoULoss', loss_weight=1.0)),
 }
+RTMDET = dict(anchor_generator=dict(type='MlvlPointGenerator', offset=0, strides=STRIDES),
+              bbox_coder=dict(type='DistancePointBBoxCoder'), norm_cfg=dict(type='BN'),
+              act_cfg=dict(type='SiLU', inplace=True), with_objectness=True,
+              loss_cls=dict(type='QualityFocalLoss', use_sigmoid=True, beta=2.0, loss_weight=1.0),
+              loss_bbox=dict(type='GIoULoss', loss_weight=2.0))
+HEADS.update(rtmdet=dict(type='RTMDetDistributionHead', **RTMDET),
+             rtmdet_sepbn=dict(type='RTMDetSepBNDistributionHead', **RTMDET))
 #: the plain mmdet head each one extends, set to regress the same distances
 PLAIN = {'atss': dict(type='ATSSHead', bbox_coder=CODER),
          'retina': dict(type='RetinaHead', bbox_coder=CODER, reg_decoded_bbox=True),
-         'fcos': dict(type='FCOSHead')}
+         'fcos': dict(type='FCOSHead'), 'rtmdet': dict(type='RTMDetHead'),
+         'rtmdet_sepbn': dict(type='RTMDetSepBNHead')}
 ASSIGNERS = {'atss': dict(type='ATSSAssigner', topk=9),
              'retina': dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4,
                             min_pos_iou=0, ignore_iof_thr=-1),
-             'fcos': None}
+             'fcos': None, 'rtmdet': dict(type='DynamicSoftLabelAssigner', topk=13),
+             'rtmdet_sepbn': dict(type='DynamicSoftLabelAssigner', topk=13)}
+#: heads with a centerness branch (its score factors enter the post-processing)
+WITH_CENTERNESS = ('atss', 'fcos')
 TEST_CFG = ConfigDict(nms_pre=1000, min_bbox_size=0, score_thr=0.0, max_per_img=1000,
                       nms=dict(type='nms', iou_threshold=0.6))
 KINDS = list(HEADS)
@@ -115,7 +126,7 @@ def test_one_hot_distribution_decodes_to_the_plain_heads_box(kind):
     # bins >= 1: a zero-width box is dropped by the plain head but kept at width 1e-41 here
     bins = [torch.randint(1, REG_MAX + 1, (1, a * 4, h, w)) for h, w in sizes]
     extra = {}
-    if kind != 'retina':
+    if kind in WITH_CENTERNESS:
         extra['score_factors'] = [torch.randn(1, a, h, w) for h, w in sizes]
     metas = [dict(img_shape=(SIZE, SIZE), ori_shape=(SIZE, SIZE), scale_factor=(1.0, 1.0))]
     got = dist.predict_by_feat(cls, [one_hot_logits(b) for b in bins], batch_img_metas=metas,
@@ -157,7 +168,7 @@ def test_loss_is_the_plain_heads_loss_on_the_expected_distances(kind):
                  for l, u, (h, w) in zip(outs[1], unit, [f.shape[-2:] for f in feats])]
     plain_outs = (outs[0], distances, *outs[2:])
     expected = plain.loss_by_feat(*loss_args(plain, plain_outs, samples))
-    keys = {'loss_cls', 'loss_bbox'} | ({'loss_centerness'} if kind != 'retina' else set())
+    keys = {'loss_cls', 'loss_bbox'} | ({'loss_centerness'} if kind in WITH_CENTERNESS else set())
     assert set(losses) == set(expected) == keys
     for key in keys:
         got, want = losses[key], expected[key]
@@ -170,6 +181,8 @@ def test_loss_is_the_plain_heads_loss_on_the_expected_distances(kind):
     total = sum(sum(v) if isinstance(v, list) else v for v in losses.values())
     total.backward()
     reg_conv = getattr(dist, dist.reg_conv_name)
+    if isinstance(reg_conv, torch.nn.ModuleList):  # RTMDet SepBN: one per level
+        reg_conv = reg_conv[0]
     assert reg_conv.weight.grad is not None and reg_conv.weight.grad.abs().sum() > 0
 
 

@@ -1,12 +1,16 @@
 from .distill_distribution_heads import (DistillATSSDistributionHead,
                                          DistillFCOSDistributionHead,
-                                         DistillRetinaDistributionHead)
+                                         DistillRetinaDistributionHead,
+                                         DistillRTMDetDistributionHead,
+                                         DistillRTMDetSepBNDistributionHead)
 from .distill_gfl_head import DistillGFLHead
 from .distill_head_mixin import DistillHeadMixin
 from .distill_plain_heads import (DistillATSSHead, DistillFCOSHead, DistillRetinaHead,
                                   DistillRTMDetHead, DistillRTMDetSepBNHead)
 from .distribution_regression import DistributionRegressionMixin, expected_values
 from .distribution_heads import ATSSDistributionHead, FCOSDistributionHead, RetinaDistributionHead
+from .rtmdet_distribution_heads import (RTMDetDistributionHead, RTMDetDistributionMixin,
+                                        RTMDetSepBNDistributionHead)
 from .edge_distribution import EdgeDistributionMixin, edge_expectations
 
 __all__ = [
@@ -14,5 +18,7 @@ __all__ = [
     'DistillRTMDetHead', 'DistillRTMDetSepBNHead',
     'DistributionRegressionMixin', 'expected_values', 'EdgeDistributionMixin', 'edge_expectations', 'ATSSDistributionHead', 'RetinaDistributionHead',
     'FCOSDistributionHead', 'DistillATSSDistributionHead', 'DistillRetinaDistributionHead',
-    'DistillFCOSDistributionHead'
+    'DistillFCOSDistributionHead', 'RTMDetDistributionMixin', 'RTMDetDistributionHead',
+    'RTMDetSepBNDistributionHead', 'DistillRTMDetDistributionHead',
+    'DistillRTMDetSepBNDistributionHead'
 ]

@@ -6,6 +6,10 @@ Their VLR differs by assignment (set by config, see ``configs/ld/``):
 - ATSS: :class:`VLRATSSAssigner` (the DIoU band of the ATSS statistics);
 - RetinaNet: :class:`VLRMaxIoUAssigner` (max-IoU positives, the same DIoU band with the
   positives removed);
+- RTMDet: :class:`VLRATSSAssigner` is not RTMDet's assigner; the VLR of points is FCOS's
+  (points inside a GT box that are not positive) only for point heads without an assigner, so
+  the RTMDet distribution students take LD at the positives (``region='main'``) and VLR LD
+  through a VLR assigner only when configured;
 - FCOS: the points inside a GT box that are not positive (no priors, hence no DIoU), weight 1,
   times the student's score with ``weight='student_score'``.
 """
@@ -13,6 +17,7 @@ from mmdet.registry import MODELS
 
 from .distill_head_mixin import DistillHeadMixin
 from .distribution_heads import ATSSDistributionHead, FCOSDistributionHead, RetinaDistributionHead
+from .rtmdet_distribution_heads import RTMDetDistributionHead, RTMDetSepBNDistributionHead
 
 
 @MODELS.register_module()
@@ -28,3 +33,13 @@ class DistillRetinaDistributionHead(DistillHeadMixin, RetinaDistributionHead):
 @MODELS.register_module()
 class DistillFCOSDistributionHead(DistillHeadMixin, FCOSDistributionHead):
     """:class:`FCOSDistributionHead` + ``distill_terms``."""
+
+
+@MODELS.register_module()
+class DistillRTMDetDistributionHead(DistillHeadMixin, RTMDetDistributionHead):
+    """:class:`RTMDetDistributionHead` + ``distill_terms``."""
+
+
+@MODELS.register_module()
+class DistillRTMDetSepBNDistributionHead(DistillHeadMixin, RTMDetSepBNDistributionHead):
+    """:class:`RTMDetSepBNDistributionHead` + ``distill_terms``."""

@@ -59,10 +59,17 @@ class DistributionRegressionMixin:
         """The base head's layers, with K·(reg_max + 1) regression outputs per prior."""
         super()._init_layers()
         conv = getattr(self, self.reg_conv_name)
-        setattr(self, self.reg_conv_name, nn.Conv2d(
-            conv.in_channels,
-            self.num_base_priors * self.distributions_per_prior * (self.reg_max + 1),
-            conv.kernel_size, stride=conv.stride, padding=conv.padding))
+        if isinstance(conv, nn.ModuleList):  # one regression conv per level (RTMDet SepBN)
+            setattr(self, self.reg_conv_name, nn.ModuleList(self._distribution_conv(c)
+                                                            for c in conv))
+        else:
+            setattr(self, self.reg_conv_name, self._distribution_conv(conv))
+
+    def _distribution_conv(self, conv: nn.Conv2d) -> nn.Conv2d:
+        """A conv like ``conv`` with K·(reg_max + 1) outputs per prior."""
+        return nn.Conv2d(conv.in_channels,
+                         self.num_base_priors * self.distributions_per_prior * (self.reg_max + 1),
+                         conv.kernel_size, stride=conv.stride, padding=conv.padding)
 
     def value_support(self, stride: int, for_loss: bool) -> Tensor:
         """(K, reg_max + 1) bin values at a level of ``stride``, for the base head's loss
