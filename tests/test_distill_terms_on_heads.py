@@ -65,14 +65,16 @@ RTMDET = dict(anchor_generator=dict(type='MlvlPointGenerator', offset=0, strides
               loss_cls=dict(type='QualityFocalLoss', use_sigmoid=True, beta=2.0, loss_weight=1.0),
               loss_bbox=dict(type='GIoULoss', loss_weight=2.0))
 HEADS.update(rtmdet=dict(type='DistillRTMDetHead', **RTMDET),
-             rtmdet_sepbn=dict(type='DistillRTMDetSepBNHead', exp_on_reg=True, **RTMDET))
+             rtmdet_sepbn=dict(type='DistillRTMDetSepBNHead', exp_on_reg=True, **RTMDET),
+             rtmdet_dist=dict(type='DistillRTMDetSepBNDistributionHead', reg_max=8, **RTMDET))
 ALL_HEADS = list(HEADS)
 ASSIGNERS = {'gfl': dict(type='ATSSAssigner', topk=9), 'atss': dict(type='ATSSAssigner', topk=9),
              'retina': dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4,
                             min_pos_iou=0, ignore_iof_thr=-1)}
 ASSIGNERS.update(atss_dist=ASSIGNERS['atss'], retina_dist=ASSIGNERS['retina'], fcos_dist=None)
 ASSIGNERS.update(rtmdet=dict(type='DynamicSoftLabelAssigner', topk=13),
-                 rtmdet_sepbn=dict(type='DynamicSoftLabelAssigner', topk=13))
+                 rtmdet_sepbn=dict(type='DynamicSoftLabelAssigner', topk=13),
+                 rtmdet_dist=dict(type='VLRDynamicSoftLabelAssigner', topk=13))
 
 
 def build_head(kind, terms=None, seed=0):

@@ -141,3 +141,44 @@ def test_sepbn_cross_head_equals_the_hand_computation(registry_scope):
     # the shared convs mean level 0's conv serves every level; each level kept its own BN
     assert teacher.cls_convs[2][1].conv is teacher.cls_convs[0][1].conv
     assert teacher.cls_convs[2][1].bn is not teacher.cls_convs[0][1].bn
+
+
+def test_vlr_dynamic_soft_label_assigner_adds_the_inside_non_positive_points():
+    from mmdet.models.task_modules.assigners import DynamicSoftLabelAssigner
+    from mmengine.structures import InstanceData
+
+    from ld_plugin.models.task_modules.assigners import VLRDynamicSoftLabelAssigner
+    torch.manual_seed(0)
+    xy = torch.stack(torch.meshgrid(torch.arange(4, 64, 8.0), torch.arange(4, 64, 8.0),
+                                    indexing='xy'), -1).reshape(-1, 2)
+    priors = torch.cat([xy, torch.full_like(xy, 8.0)], 1)
+    gts = InstanceData(bboxes=torch.tensor([[2.0, 3.0, 30.0, 40.0], [20.0, 10.0, 60.0, 33.0]]),
+                       labels=torch.tensor([0, 2]))
+    preds = InstanceData(priors=priors, scores=torch.randn(len(priors), NUM_CLASSES),
+                         bboxes=torch.cat([xy - 6, xy + 6], 1))
+    plain = DynamicSoftLabelAssigner(topk=5).assign(preds, gts)
+    result = VLRDynamicSoftLabelAssigner(topk=5).assign(preds, gts)
+    assert torch.equal(result.gt_inds, plain.gt_inds) and torch.equal(result.labels, plain.labels)
+    expected = torch.zeros(len(priors))
+    for i, (x, y) in enumerate(xy.tolist()):
+        inside = any(x1 < x < x2 and y1 < y < y2 for x1, y1, x2, y2 in gts.bboxes.tolist())
+        expected[i] = float(inside and int(plain.gt_inds[i]) == 0)
+    assert expected.sum() > 0 and (plain.gt_inds > 0).any()
+    torch.testing.assert_close(result.get_extra_property('vlr_weights'), expected)
+
+
+def test_ld_and_vlr_ld_on_the_distribution_rtmdet_student():
+    ld = Config.fromfile(str(REPO_ROOT / 'configs/_base_/distill/ld_terms.py'))
+    terms = copy.deepcopy(ld.ld_full_recipe.to_dict())
+    head = build_head('rtmdet_dist', terms)
+    feats, samples = batch(seed=6)
+    losses = head.loss(feats, samples, teacher=teacher_of(head, feats))
+    for name in terms:
+        assert torch.isfinite(losses[name]) and losses[name] > 0, name
+    with torch.no_grad():
+        same = DistillOutputs(feats=feats, head_outs=head(feats))
+    losses = head.loss(feats, samples, teacher=same)
+    for name in terms:
+        assert abs(float(losses[name])) < 1e-6, name
+    with pytest.raises(ValueError, match='VLRDynamicSoftLabelAssigner'):
+        build_head('rtmdet_sepbn', {'loss_vlr_kd': copy.deepcopy(ld.kd_vlr.to_dict())})

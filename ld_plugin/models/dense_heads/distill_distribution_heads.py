@@ -6,10 +6,8 @@ Their VLR differs by assignment (set by config, see ``configs/ld/``):
 - ATSS: :class:`VLRATSSAssigner` (the DIoU band of the ATSS statistics);
 - RetinaNet: :class:`VLRMaxIoUAssigner` (max-IoU positives, the same DIoU band with the
   positives removed);
-- RTMDet: :class:`VLRATSSAssigner` is not RTMDet's assigner; the VLR of points is FCOS's
-  (points inside a GT box that are not positive) only for point heads without an assigner, so
-  the RTMDet distribution students take LD at the positives (``region='main'``) and VLR LD
-  through a VLR assigner only when configured;
+- RTMDet: :class:`VLRDynamicSoftLabelAssigner` (RTMDet's assignment; the VLR of its points is
+  FCOS's below);
 - FCOS: the points inside a GT box that are not positive (no priors, hence no DIoU), weight 1,
   times the student's score with ``weight='student_score'``.
 """

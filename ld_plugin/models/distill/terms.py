@@ -212,7 +212,8 @@ class PriorDistillTerm(DistillTerm):
                 f"{kind}: distill term {self.name!r} uses region='vlr' but "
                 f'train_cfg.assigner is {type(assigner).__name__}, which gives no VLR weights; '
                 "set train_cfg.assigner=dict(type='VLRATSSAssigner', topk=9) (ATSS "
-                "assignment) or dict(type='VLRMaxIoUAssigner', ...) (max-IoU assignment)")
+                "assignment), dict(type='VLRMaxIoUAssigner', ...) (max-IoU assignment) or "
+                "dict(type='VLRDynamicSoftLabelAssigner', topk=13) (RTMDet)")
 
     def check_teacher(self, teacher: nn.Module, student: nn.Module) -> None:
         super().check_teacher(teacher, student)
