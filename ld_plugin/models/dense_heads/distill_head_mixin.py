@@ -98,14 +98,16 @@ class DistillHeadMixin:
 
     # ------------------------------------------------------------------------------------ loss
     def loss(self, x: Tuple[Tensor], batch_data_samples: list,
-             teacher: Optional[DistillOutputs] = None) -> dict:
-        """Base head losses plus, when a teacher is given, the distillation terms."""
+             teacher: Optional[DistillOutputs] = None, stopped: bool = False) -> dict:
+        """Base head losses plus, when a teacher is given, the distillation terms
+        (``stopped``: no teacher on purpose, see :class:`~ld_plugin.engine.StopDistillHook`)."""
         distill = teacher is not None and len(self.distill_terms) > 0
         with (self.recording_towers(self) if distill else nullcontext({})) as towers:
             outs = self(x)
         batch_gt_instances, batch_gt_instances_ignore, batch_img_metas = \
             unpack_gt_instances(batch_data_samples)
-        if teacher is None and len(self.distill_terms) > 0 and not self._warned_no_teacher:
+        if teacher is None and len(self.distill_terms) > 0 and not self._warned_no_teacher \
+                and not stopped:
             self._warned_no_teacher = True
             MMLogger.get_current_instance().warning(
                 f'{type(self).__name__}: distill_terms {list(self.distill_terms)} are not '
@@ -121,6 +123,18 @@ class DistillHeadMixin:
                     'base losses; this head is not supported by DistillHeadMixin')
             student = DistillOutputs(feats=x, head_outs=outs, tower_feats=towers, head=self)
             losses.update(self.loss_distill(student, teacher, records, batch_gt_instances))
+        return losses
+
+    def zero_distill_losses(self) -> Dict[str, Tensor]:
+        """Every term's loss as an exact 0 that still reaches the parameters only the terms use
+        (their adapters, the cross head's), so that DDP finds a gradient for each of them."""
+        losses = {}
+        for i, (name, term) in enumerate(self.distill_terms.items()):
+            params = list(term.parameters())
+            if i == 0 and self.cross_head is not None:
+                params += list(self.cross_head.parameters())
+            zero = next(self.parameters()).new_zeros(())
+            losses[name] = sum((p.sum() * 0.0 for p in params), zero)
         return losses
 
     def loss_distill(self, student: DistillOutputs, teacher: DistillOutputs,

@@ -97,6 +97,8 @@ class DistillSingleStageDetector(SingleStageDetector):
         teacher.eval()
         # Stored outside nn.Module's registries: no state_dict, optimizer or DDP entry.
         object.__setattr__(self, 'teacher', teacher)
+        #: set by :class:`~ld_plugin.engine.StopDistillHook`: detection losses only from then on
+        self.distill_stopped = False
 
     def teacher_outputs(self, batch_inputs: Tensor) -> DistillOutputs:
         """Teacher FPN features, head outputs (when a term compares predictions) and the tower
@@ -133,6 +135,10 @@ class DistillSingleStageDetector(SingleStageDetector):
 
     def loss(self, batch_inputs: Tensor, batch_data_samples: SampleList) -> dict:
         x = self.extract_feat(batch_inputs)
+        if self.distill_stopped:
+            losses = self.bbox_head.loss(x, batch_data_samples, teacher=None, stopped=True)
+            losses.update(self.bbox_head.zero_distill_losses())
+            return losses
         teacher = self.teacher_outputs(batch_inputs)
         return self.bbox_head.loss(x, batch_data_samples, teacher=teacher)
 
