@@ -12,12 +12,13 @@ import json
 import mmap
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import torch.nn as nn
 from mmengine.config import Config
 
 from .dataset_check import leaf_dataset_cfgs
+from .teacher_specs import ckpt_key
 
 
 class DatasetModelMismatchError(ValueError):
@@ -27,8 +28,6 @@ class DatasetModelMismatchError(ValueError):
     """
 
 
-#: how a teacher's module is named in the messages
-TEACHER = "the teacher's "
 #: class names a message lists before it abridges the list
 SHOWN_NAMES = 12
 
@@ -57,14 +56,18 @@ def leaf_datasets(dataset: Any, where: str) -> List[Tuple[str, Any]]:
     return [(where, dataset)]
 
 
-def distill_teacher(model: nn.Module) -> Optional[nn.Module]:
-    """The distillation teacher ``model`` keeps outside its module tree (``model.teacher``),
-    when the teacher's head predictions are used; a teacher that only gives features may have
-    been trained on other classes."""
-    teacher = model.__dict__.get('teacher')
-    if isinstance(teacher, nn.Module) and getattr(model, 'teacher_head_needed', True):
-        return teacher
-    return None
+def distill_teachers(model: nn.Module) -> Dict[str, nn.Module]:
+    """The distillation teachers ``model`` keeps outside its module tree (``model.teachers``)
+    whose head predictions are used, by name; a teacher that only gives features may have been
+    trained on other classes."""
+    teachers = model.__dict__.get('teachers') or {}
+    needed = getattr(model, 'teacher_heads_needed', {})
+    return {name: teacher for name, teacher in teachers.items()
+            if isinstance(teacher, nn.Module) and needed.get(name, True)}
+
+
+def _whose(name: str, teachers: Dict[str, nn.Module]) -> str:
+    return 'the teacher' if len(teachers) == 1 else f'the teacher {name!r}'
 
 
 def class_heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
@@ -72,7 +75,8 @@ def class_heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
 
     As mmdet's ``NumClassCheckHook``: each module of the model with a ``num_classes`` except RPN
     heads, ``VGG`` and ``FusedSemanticHead``; then the same modules of the hidden distillation
-    teacher (see :func:`distill_teacher`), named ``"the teacher's <name>"``.
+    teachers (see :func:`distill_teachers`), named ``"the teacher's <name>"`` (``"the
+    teacher 'atss''s <name>"`` with several teachers).
     """
     from mmcv.cnn import VGG
     from mmdet.models.roi_heads.mask_heads import FusedSemanticHead
@@ -84,9 +88,12 @@ def class_heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
                 and not isinstance(child.num_classes, bool) and not name.endswith('rpn_head')
                 and not isinstance(child, (VGG, FusedSemanticHead))]
 
-    teacher = distill_teacher(model)
-    return heads(model, 'model.', 'model') + (
-        heads(teacher, TEACHER, 'the teacher') if teacher is not None else [])
+    teachers = distill_teachers(model)
+    found = heads(model, 'model.', 'model')
+    for name, teacher in teachers.items():
+        whose = _whose(name, teachers)
+        found += heads(teacher, f"{whose}'s ", whose)
+    return found
 
 
 def coco_categories(ann_file: str, backend_args: Optional[dict] = None) -> Optional[List[dict]]:
@@ -194,7 +201,7 @@ def _class_count_problem(desc: str, where: str, classes: Sequence[str],
         effect = (f'the head classes from index {len(classes)} on would '
                   + ('never see a box' if training else 'predict classes the data lacks'))
     fix = f'set num_classes={len(classes)} in ' + ' and '.join(name for name, _ in wrong)
-    if any(name.startswith(TEACHER) for name, _ in wrong):
+    if any(name.startswith('the teacher') for name, _ in wrong):
         fix += ' (and retrain the teacher on these classes)'
     if len(counts) == 1:
         fix += f', or set {where}.metainfo.classes to the {counts[0]} classes the model predicts'
@@ -239,13 +246,15 @@ def _model_problems(desc: str, where: str, classes: List[str], model: nn.Module,
                'order, whatever the order of metainfo.classes)') if file_order else \
         f'reorder {where}.metainfo.classes'
     problems = [_class_count_problem(desc, where, classes, heads, training)]
-    teacher_meta = getattr(distill_teacher(model), 'dataset_meta', None)
-    if training and isinstance(teacher_meta, dict) and teacher_meta.get('classes'):
-        problems.append(_names_problem(
-            desc, classes, teacher_meta['classes'], "the teacher's checkpoint",
-            'set model.teacher_ckpt to a teacher trained on these classes in this order (or '
-            'retrain the teacher on this dataset), or, for the same classes in another order, '
-            f"{reorder} to the teacher's"))
+    teachers = distill_teachers(model)
+    for name, teacher in teachers.items():
+        teacher_meta = getattr(teacher, 'dataset_meta', None)
+        if training and isinstance(teacher_meta, dict) and teacher_meta.get('classes'):
+            problems.append(_names_problem(
+                desc, classes, teacher_meta['classes'], f"{_whose(name, teachers)}'s checkpoint",
+                f'set model.{ckpt_key(name)} to a teacher trained on these classes in this '
+                'order (or retrain the teacher on this dataset), or, for the same classes in '
+                f"another order, {reorder} to the teacher's"))
     if checkpoint is not None:
         problems.append(_names_problem(
             desc, classes, checkpoint[1], f'the checkpoint {checkpoint[0]}',

@@ -7,7 +7,7 @@ No loss body of the base head is copied, and nothing is left on the head between
 """
 import inspect
 from contextlib import contextmanager, nullcontext
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -24,6 +24,10 @@ from ..distill.cross_head import CrossHead
 from ..distill.inputs import DistillInputs
 from ..distill.recorder import record_calls
 from ..distill.targets import ImageTargets, point_box_distances
+
+#: what the head's ``loss`` takes from the detector: one teacher's outputs for every term, or
+#: ``{teacher name: outputs}``
+TeacherOutputs = Union[DistillOutputs, Dict[str, DistillOutputs]]
 
 #: signature of each head class's ``_get_targets_single``, computed once per class
 _TARGETS_SIGNATURES: Dict[type, inspect.Signature] = {}
@@ -75,17 +79,58 @@ class DistillHeadMixin:
         ``'bbox'`` are then refused at build time), or ``None``."""
         return None
 
-    def check_teacher(self, teacher: nn.Module, student: nn.Module) -> None:
-        """Each term's checks against the built ``teacher`` detector (``student``: this
-        head's detector); raises :class:`IncompatibleTeacherError`."""
-        check_teacher_detector(teacher, self.required_teacher_outputs())
+    def bind_teachers(self, names: Sequence[str]) -> None:
+        """Give each term the detector's teacher it reads: its ``teacher`` key, by default the
+        only teacher (called by the detector before it builds the teachers).
+
+        Raises:
+            ValueError: a term names no teacher while there are several, names an unknown
+                one, or the CrossKD terms read different teachers.
+        """
+        names = list(names)
         for term in self.distill_terms.values():
+            if term.teacher is None:
+                if len(names) != 1:
+                    raise ValueError(
+                        f'{type(self).__name__}: distill term {term.name!r} names no teacher, '
+                        f'but the detector has {len(names)}: {names}; set '
+                        f"{term.name}=dict(..., teacher='{names[0]}')")
+                term.teacher = names[0]
+            elif term.teacher not in names:
+                raise ValueError(
+                    f'{type(self).__name__}: distill term {term.name!r} reads '
+                    f'teacher={term.teacher!r}, which is not one of the detector\'s teachers '
+                    f'{names}' + ('' if len(names) > 1 else ' (one teacher: remove the key)'))
+        cross = sorted({t.teacher for t in self.distill_terms.values()
+                        if t.source == 'cross_head'})
+        if len(cross) > 1:
+            raise ValueError(f'{type(self).__name__}: the cross_head terms read teachers {cross}; '
+                             "CrossKD's cross head runs through one teacher's head: name one")
+
+    def cross_head_teacher(self) -> Optional[str]:
+        """Name of the teacher whose head the cross head runs through (None: no CrossKD)."""
+        for term in self.distill_terms.values():
+            if term.source == 'cross_head':
+                return term.teacher
+        return None
+
+    def _terms_of(self, name: Optional[str]) -> list:
+        return [t for t in self.distill_terms.values() if name is None or t.teacher == name]
+
+    def check_teacher(self, teacher: nn.Module, student: nn.Module,
+                      name: Optional[str] = None) -> None:
+        """The checks of the terms reading teacher ``name`` (all terms for ``None``) against the
+        built ``teacher`` detector (``student``: this head's detector); raises
+        :class:`IncompatibleTeacherError`."""
+        check_teacher_detector(teacher, self.required_teacher_outputs(name))
+        for term in self._terms_of(name):
             term.check_teacher(teacher, student)
 
-    def required_teacher_outputs(self) -> set:
-        """Teacher outputs the configured terms read ('cls', 'bbox_dist', 'bbox', 'feats')."""
+    def required_teacher_outputs(self, name: Optional[str] = None) -> set:
+        """Outputs of teacher ``name`` (all teachers for ``None``) that the terms read
+        ('cls', 'bbox_dist', 'bbox', 'feats')."""
         needs: set = set()
-        for term in self.distill_terms.values():
+        for term in self._terms_of(name):
             needs |= term.needs
         return needs
 
@@ -98,9 +143,14 @@ class DistillHeadMixin:
 
     # ------------------------------------------------------------------------------------ loss
     def loss(self, x: Tuple[Tensor], batch_data_samples: list,
-             teacher: Optional[DistillOutputs] = None, stopped: bool = False) -> dict:
-        """Base head losses plus, when a teacher is given, the distillation terms
-        (``stopped``: no teacher on purpose, see :class:`~ld_plugin.engine.StopDistillHook`)."""
+             teacher: Optional[TeacherOutputs] = None, stopped: bool = False) -> dict:
+        """Base head losses plus, when teacher outputs are given, the distillation terms.
+
+        Args:
+            teacher: the outputs every term reads, or ``{teacher name: outputs}`` (each term
+                reads its teacher's).
+            stopped: no teacher on purpose (:class:`~ld_plugin.engine.StopDistillHook`).
+        """
         distill = teacher is not None and len(self.distill_terms) > 0
         with (self.recording_towers(self) if distill else nullcontext({})) as towers:
             outs = self(x)
@@ -137,22 +187,32 @@ class DistillHeadMixin:
             losses[name] = sum((p.sum() * 0.0 for p in params), zero)
         return losses
 
-    def loss_distill(self, student: DistillOutputs, teacher: DistillOutputs,
+    def loss_distill(self, student: DistillOutputs, teacher: TeacherOutputs,
                      records: List[ImageTargets],
                      batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
-        """Evaluate every distillation term on this batch."""
+        """Evaluate every distillation term on this batch, each on its teacher's outputs."""
         cls_scores = student.head_outs[0]
         priors = self.distill_priors([c.shape[-2:] for c in cls_scores], cls_scores[0])
         targets = DistillTargets.from_images(records, [len(p) for p in priors])
-        sources = {}
-        if self.cross_head is not None:
-            sources['cross_head'] = lambda: self.cross_head(student, teacher)
-        inputs = DistillInputs(
-            student, teacher, targets, priors, self._strides(), self.num_base_priors,
-            self.num_classes, self.decode_distill_boxes,
-            [get_box_tensor(g.bboxes) for g in batch_gt_instances],
-            getattr(self, 'distributions_per_prior', 4), sources=sources)
-        return {name: term(inputs) for name, term in self.distill_terms.items()}
+        gt_boxes = [get_box_tensor(g.bboxes) for g in batch_gt_instances]
+        inputs: Dict[int, DistillInputs] = {}  # one per teacher: shared by its terms
+
+        def inputs_for(outputs: DistillOutputs) -> DistillInputs:
+            if id(outputs) not in inputs:
+                sources = {}
+                if self.cross_head is not None:
+                    sources['cross_head'] = lambda: self.cross_head(student, outputs)
+                inputs[id(outputs)] = DistillInputs(
+                    student, outputs, targets, priors, self._strides(), self.num_base_priors,
+                    self.num_classes, self.decode_distill_boxes, gt_boxes,
+                    getattr(self, 'distributions_per_prior', 4), sources=sources)
+            return inputs[id(outputs)]
+
+        losses = {}
+        for name, term in self.distill_terms.items():
+            outputs = teacher if isinstance(teacher, DistillOutputs) else teacher[term.teacher]
+            losses[name] = term(inputs_for(outputs))
+        return losses
 
     def _strides(self) -> List[int]:
         return [s[0] if isinstance(s, (tuple, list)) else s for s in self.prior_generator.strides]

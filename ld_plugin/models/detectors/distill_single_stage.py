@@ -1,8 +1,10 @@
-"""Teacher-student single-stage detector: a frozen, hidden teacher guides the student head."""
+"""Teacher-student single-stage detector: frozen, hidden teachers guide the student head."""
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Optional, Union
+from typing import Dict, List, Optional, Union
 
 import torch
+import torch.nn as nn
 from mmdet.models.detectors import SingleStageDetector
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
@@ -14,6 +16,7 @@ from ...utils.config import resolve_teacher_config
 from ..distill import DistillOutputs
 from ..distill.compatibility import IncompatibleTeacherError, check_preprocessors
 from .teacher_loading import TeacherCheckpointError, load_teacher_checkpoint
+from ...utils.teacher_specs import ckpt_key, teacher_specs
 
 
 @MODELS.register_module()
@@ -54,9 +57,10 @@ class DistillSingleStageDetector(SingleStageDetector):
                  backbone: ConfigType,
                  neck: ConfigType,
                  bbox_head: ConfigType,
-                 teacher_config: Union[str, Path, dict],
+                 teacher_config: Union[str, Path, dict, None] = None,
                  teacher_ckpt: Optional[str] = None,
                  teacher_ckpt_prefix: Optional[str] = None,
+                 teachers: Optional[Dict[str, dict]] = None,
                  allow_random_teacher: bool = False,
                  eval_teacher: bool = True,
                  train_cfg: OptConfigType = None,
@@ -71,56 +75,88 @@ class DistillSingleStageDetector(SingleStageDetector):
                 f'{type(self).__name__}: student bbox_head {type(self.bbox_head).__name__} takes '
                 'no teacher outputs; use a distillation head such as DistillGFLHead')
         self.eval_teacher = eval_teacher
-        needed = self.bbox_head.required_teacher_outputs()
         if not self.bbox_head.distill_terms:
             raise IncompatibleTeacherError(
                 f'{type(self).__name__}: the student {type(self.bbox_head).__name__} has no '
                 'distill_terms (none given, or all set to None), so the teacher would run for '
                 'nothing; add terms (e.g. _base_ ld_plugin configs/_base_/distill/ld_terms.py) '
                 "or train the plain detector (type='GFL', ...)")
-        teacher = MODELS.build(resolve_teacher_config(teacher_config))
-        self.bbox_head.check_teacher(teacher, self)
-        check_preprocessors(teacher.data_preprocessor, self.data_preprocessor)
-        #: the teacher's head runs only when a term compares its predictions
-        self.teacher_head_needed = bool(needed - {'feats'})
-        teacher.dataset_meta = None
-        if teacher_ckpt is not None:
-            load_teacher_checkpoint(teacher, teacher_ckpt, prefix=teacher_ckpt_prefix)
-        elif not allow_random_teacher:
-            MMLogger.get_current_instance().warning(
-                f'{type(self).__name__}: teacher_ckpt is None, so the teacher keeps its random '
-                'initial weights; training will stop at its first step unless '
-                'allow_random_teacher=True (set model.teacher_ckpt to the trained teacher)')
-        #: True when the teacher has random weights and training them was not allowed
-        self.refuse_training = teacher_ckpt is None and not allow_random_teacher
-        teacher.requires_grad_(False)
-        teacher.eval()
+        specs = teacher_specs(teacher_config, teacher_ckpt, teacher_ckpt_prefix, teachers)
+        self.bbox_head.bind_teachers(list(specs))
+        built: Dict[str, nn.Module] = {}
+        #: per teacher: its head runs only when a term compares its predictions
+        self.teacher_heads_needed: Dict[str, bool] = {}
+        #: teachers with random weights whose training was not allowed
+        self.random_teachers: List[str] = []
+        for name, spec in specs.items():
+            built[name] = self._build_teacher(name, spec, allow_random_teacher)
+            self.teacher_heads_needed[name] = bool(
+                self.bbox_head.required_teacher_outputs(name) - {'feats'})
+            if spec['ckpt'] is None and not allow_random_teacher:
+                self.random_teachers.append(name)
         # Stored outside nn.Module's registries: no state_dict, optimizer or DDP entry.
-        object.__setattr__(self, 'teacher', teacher)
+        object.__setattr__(self, 'teachers', built)
+        #: the first teacher (the only one unless ``teachers`` names several)
+        object.__setattr__(self, 'teacher', next(iter(built.values())))
         #: set by :class:`~ld_plugin.engine.StopDistillHook`: detection losses only from then on
         self.distill_stopped = False
 
-    def teacher_outputs(self, batch_inputs: Tensor) -> DistillOutputs:
-        """Teacher FPN features, head outputs (when a term compares predictions) and the tower
-        features the terms record, on the student's preprocessed batch."""
-        head = self.teacher.bbox_head if self.teacher_head_needed else None
+    @property
+    def teacher_head_needed(self) -> bool:
+        """Whether any teacher's head runs (a term compares its predictions)."""
+        return any(self.teacher_heads_needed.values())
+
+    @property
+    def refuse_training(self) -> bool:
+        """True when a teacher has random weights and training them was not allowed."""
+        return bool(self.random_teachers)
+
+    def _build_teacher(self, name: str, spec: dict, allow_random: bool) -> nn.Module:
+        teacher = MODELS.build(resolve_teacher_config(spec['config']))
+        self.bbox_head.check_teacher(teacher, self, name)
+        check_preprocessors(teacher.data_preprocessor, self.data_preprocessor)
+        teacher.dataset_meta = None
+        if spec['ckpt'] is not None:
+            load_teacher_checkpoint(teacher, spec['ckpt'], prefix=spec['ckpt_prefix'])
+        elif not allow_random:
+            MMLogger.get_current_instance().warning(
+                f'{type(self).__name__}: {ckpt_key(name)} is None, so the teacher keeps its '
+                'random initial weights; training will stop at its first step unless '
+                f'allow_random_teacher=True (set model.{ckpt_key(name)} to the trained teacher)')
+        teacher.requires_grad_(False)
+        teacher.eval()
+        return teacher
+
+    def teacher_outputs(self, batch_inputs: Tensor, name: Optional[str] = None) -> DistillOutputs:
+        """Teacher ``name``'s (default: the first) FPN features, head outputs (when a term
+        compares its predictions) and the tower features the cross head records, on the
+        student's preprocessed batch."""
+        name = next(iter(self.teachers)) if name is None else name
+        teacher = self.teachers[name]
+        head = teacher.bbox_head if self.teacher_heads_needed[name] else None
         with torch.no_grad():
-            feats = self.teacher.extract_feat(batch_inputs)
+            feats = teacher.extract_feat(batch_inputs)
             if head is None:
                 return DistillOutputs(feats=feats)
-            with self.bbox_head.recording_towers(head) as towers:
+            towers = self.bbox_head.recording_towers(head) \
+                if self.bbox_head.cross_head_teacher() == name else nullcontext({})
+            with towers as recorded:
                 head_outs = head(feats)
-        return DistillOutputs(feats=feats, head_outs=head_outs, tower_feats=towers, head=head)
+        return DistillOutputs(feats=feats, head_outs=head_outs, tower_feats=recorded, head=head)
 
     def check_teacher_trained(self) -> None:
         """Raise :class:`TeacherCheckpointError` when training would start from a random teacher
         that was not explicitly allowed (``teacher_ckpt=None``)."""
         if self.refuse_training:
+            keys = ', '.join(f'model.{ckpt_key(name)}' for name in self.random_teachers)
+            first = ckpt_key(self.random_teachers[0])
             raise TeacherCheckpointError(
-                f'{type(self).__name__}: teacher_ckpt is not set, so the student would imitate a '
-                'randomly initialised teacher; set model.teacher_ckpt to the trained teacher '
-                "(path or URL, e.g. --cfg-options model.teacher_ckpt=work_dirs/teacher/"
-                "iter_1500.pth), or model.allow_random_teacher=True for tests and timing only")
+                f'{type(self).__name__}: {keys} '
+                f'{"is" if len(self.random_teachers) == 1 else "are"} not set, so the student '
+                'would imitate a '
+                'randomly initialised teacher; set it to the trained teacher (path or URL, '
+                f'e.g. --cfg-options model.{first}=work_dirs/teacher/iter_1500.pth), or '
+                'model.allow_random_teacher=True for tests and timing only')
 
     def init_weights(self) -> None:
         """mmengine's runner calls this (on the unwrapped model, DDP included) before training:
@@ -139,19 +175,17 @@ class DistillSingleStageDetector(SingleStageDetector):
             losses = self.bbox_head.loss(x, batch_data_samples, teacher=None, stopped=True)
             losses.update(self.bbox_head.zero_distill_losses())
             return losses
-        teacher = self.teacher_outputs(batch_inputs)
-        return self.bbox_head.loss(x, batch_data_samples, teacher=teacher)
+        teachers = {name: self.teacher_outputs(batch_inputs, name) for name in self.teachers}
+        return self.bbox_head.loss(x, batch_data_samples, teacher=teachers)
 
     def train(self, mode: bool = True) -> 'DistillSingleStageDetector':
         super().train(mode)
-        teacher = self.__dict__.get('teacher')
-        if teacher is not None:
+        for teacher in self.__dict__.get('teachers', {}).values():
             teacher.train(False if self.eval_teacher else mode)
         return self
 
     def _apply(self, fn, *args, **kwargs):
         """``to``/``cuda``/``cpu``/``half``/``float`` reach the hidden teacher too."""
-        teacher = self.__dict__.get('teacher')
-        if teacher is not None:
+        for teacher in self.__dict__.get('teachers', {}).values():
             teacher._apply(fn, *args, **kwargs)
         return super()._apply(fn, *args, **kwargs)

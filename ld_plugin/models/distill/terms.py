@@ -76,13 +76,16 @@ class DistillTerm(nn.Module):
     call only these.
     """
 
-    #: config keys the term accepts besides ``loss``
+    #: config keys the term accepts besides ``loss`` and ``teacher``
     keys: Tuple[str, ...] = ()
 
     def __init__(self, name: str, loss: nn.Module) -> None:
         super().__init__()
         self.name = name
         self.loss = loss
+        #: name of the detector's teacher the term reads (``teacher`` key; bound by
+        #: :meth:`DistillHeadMixin.bind_teachers`, default the only teacher)
+        self.teacher: Optional[str] = None
 
     @property
     def needs(self) -> Set[str]:
@@ -392,6 +395,10 @@ def build_distill_term(name: str, cfg: dict) -> DistillTerm:
     if not isinstance(cfg, dict):
         raise TypeError(f'distill term {name!r} must be a dict, got {cfg!r}')
     cfg = dict(cfg)
+    teacher = cfg.pop('teacher', None)
+    if teacher is not None and not (isinstance(teacher, str) and teacher):
+        raise TypeError(f'distill term {name!r}: teacher must be the name of one of the '
+                        f"detector's teachers (a str), got {teacher!r}")
     loss_cfg = cfg.pop('loss', None)
     if not isinstance(loss_cfg, dict) or 'type' not in loss_cfg:
         raise ValueError(f"distill term {name!r}: 'loss' must be a loss config dict with a "
@@ -403,8 +410,10 @@ def build_distill_term(name: str, cfg: dict) -> DistillTerm:
     unknown = set(cfg) - set(term_cls.keys)
     if unknown:
         raise ValueError(f'distill term {name!r} ({type(loss).__name__}): unknown keys '
-                         f'{sorted(unknown)}; allowed: {["loss", *term_cls.keys]}')
-    return term_cls(name, loss, **cfg)
+                         f'{sorted(unknown)}; allowed: {["loss", "teacher", *term_cls.keys]}')
+    term = term_cls(name, loss, **cfg)
+    term.teacher = teacher
+    return term
 
 
 def build_distill_terms(cfg: Optional[dict]) -> nn.ModuleDict:
