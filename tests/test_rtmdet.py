@@ -182,3 +182,27 @@ def test_ld_and_vlr_ld_on_the_distribution_rtmdet_student():
         assert abs(float(losses[name])) < 1e-6, name
     with pytest.raises(ValueError, match='VLRDynamicSoftLabelAssigner'):
         build_head('rtmdet_sepbn', {'loss_vlr_kd': copy.deepcopy(ld.kd_vlr.to_dict())})
+
+
+@pytest.mark.parametrize('name', ['TOODHead', 'VFNetHead', 'PAAHead', 'DDODHead', 'YOLOXHead'])
+def test_unsupported_heads_are_refused_with_the_reason(name, registry_scope):
+    from ld_plugin.models.dense_heads import DistillHeadMixin
+    from ld_plugin.models.dense_heads.support import UNSUPPORTED_HEADS, unsupported_reason
+    base = MODELS.get(name)
+    student_cls = type(f'Distill{name}', (DistillHeadMixin, base), {})
+    assert unsupported_reason(student_cls.__new__(student_cls)).startswith(name)
+    if name == 'YOLOXHead':  # one real build: refused after the base head is built
+        with pytest.raises(TypeError, match=r'DistillYOLOXHead cannot be a distillation '
+                                            r'student: YOLOXHead: it has no get_targets.*'
+                                            r'Student heads: .*DistillRTMDetSepBNHead'):
+            student_cls(num_classes=3, in_channels=8, feat_channels=8)
+    assert UNSUPPORTED_HEADS[name]
+
+
+def test_a_plain_unsupported_student_head_names_the_reason(registry_scope):
+    from conftest import tiny_distill
+    cfg = tiny_distill()
+    cfg['bbox_head'] = dict(type='YOLOXHead', num_classes=3, in_channels=16, feat_channels=16)
+    with pytest.raises(TypeError, match=r'YOLOXHead takes no teacher outputs; it cannot be a '
+                                        r'student: YOLOXHead: .*Student heads: .*DistillGFLHead'):
+        MODELS.build(ConfigDict(cfg))

@@ -24,6 +24,7 @@ from ..distill.cross_head import CrossHead
 from ..distill.inputs import DistillInputs
 from ..distill.recorder import record_calls
 from ..distill.targets import ImageTargets, point_box_distances
+from .support import student_heads, unsupported_reason
 
 #: what the head's ``loss`` takes from the detector: one teacher's outputs for every term, or
 #: ``{teacher name: outputs}``
@@ -50,6 +51,8 @@ class DistillHeadMixin:
 
     Raises:
         ValueError: a term the head cannot serve (each term's ``check_student``).
+        TypeError: a base head the mechanism cannot serve (TOOD, VFNet, PAA, DDOD, YOLOX; see
+            :mod:`.support`).
     """
 
     #: side, in strides, of the square prior preset at each point of a point head (GFL's anchor)
@@ -58,6 +61,10 @@ class DistillHeadMixin:
     def __init__(self, *args, distill_terms: OptConfigType = None,
                  cross_head: OptConfigType = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        reason = unsupported_reason(self)
+        if reason:
+            raise TypeError(f'{type(self).__name__} cannot be a distillation student: {reason}. '
+                            f'Student heads: {", ".join(student_heads())}')
         self.distill_terms: nn.ModuleDict = build_distill_terms(distill_terms)
         self.cross_head: Optional[CrossHead] = None
         if cross_head is not None:

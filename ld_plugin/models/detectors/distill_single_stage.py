@@ -14,6 +14,7 @@ from torch import Tensor
 
 from ...utils.config import resolve_teacher_config
 from ..distill import DistillOutputs
+from ..dense_heads.support import student_heads, unsupported_reason
 from ..distill.compatibility import IncompatibleTeacherError, check_preprocessors
 from .teacher_loading import TeacherCheckpointError, load_teacher_checkpoint
 from ...utils.teacher_specs import ckpt_key, teacher_specs
@@ -71,9 +72,11 @@ class DistillSingleStageDetector(SingleStageDetector):
                          test_cfg=test_cfg, data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         if not hasattr(self.bbox_head, 'distill_terms'):
+            reason = unsupported_reason(self.bbox_head)
             raise TypeError(
                 f'{type(self).__name__}: student bbox_head {type(self.bbox_head).__name__} takes '
-                'no teacher outputs; use a distillation head such as DistillGFLHead')
+                'no teacher outputs; ' + (f'it cannot be a student: {reason}. ' if reason else '')
+                + f'Student heads: {", ".join(student_heads())}')
         self.eval_teacher = eval_teacher
         if not self.bbox_head.distill_terms:
             raise IncompatibleTeacherError(
