@@ -144,7 +144,8 @@ def test_metafile_entry_describes_its_config(entry):
     if 'FCOS' in model['bbox_head']['type']:  # FCOS's VLR needs no assigner
         assert assigner is None
     else:
-        assert (assigner in ('ld_plugin.VLRATSSAssigner', 'ld_plugin.VLRMaxIoUAssigner')) == needs_vlr
+        assert (assigner in ('ld_plugin.VLRATSSAssigner', 'ld_plugin.VLRMaxIoUAssigner',
+                             'ld_plugin.VLRDynamicSoftLabelAssigner')) == needs_vlr
 
 
 # ----------------------------------------------------------- one training step at toy size

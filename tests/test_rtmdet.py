@@ -206,3 +206,40 @@ def test_a_plain_unsupported_student_head_names_the_reason(registry_scope):
     with pytest.raises(TypeError, match=r'YOLOXHead takes no teacher outputs; it cannot be a '
                                         r'student: YOLOXHead: .*Student heads: .*DistillGFLHead'):
         MODELS.build(ConfigDict(cfg))
+
+
+RTMDET_CONFIGS = ['rtmdet/bckd_rtmdet-s-rtmdet-m_300e_coco.py',
+                  'rtmdet/crosskd_rtmdet-tiny-rtmdet-s_300e_coco.py',
+                  'rtmdet/ld_rtmdet-dist-s-rtmdet-dist-m_300e_coco.py']
+
+
+def shrink_rtmdet(cfg: dict, channels: int) -> dict:
+    """CSPNeXt at 1/8 width and one CSP block, neck and head of ``channels`` channels."""
+    cfg['backbone'].update(deepen_factor=0.167, widen_factor=0.125, init_cfg=None)
+    cfg['neck'].update(in_channels=[32, 64, 128], out_channels=channels, num_csp_blocks=1)
+    cfg['bbox_head'].update(in_channels=channels, feat_channels=channels)
+    return cfg
+
+
+@pytest.mark.parametrize('path', RTMDET_CONFIGS)
+def test_rtmdet_config_trains_one_step_at_toy_size(path, registry_scope):
+    """The COCO configs' terms, heads, assigner and hooks on a toy CSPNeXt (student 8 channels,
+    teacher 16: the CrossKD adapter and the width checks run)."""
+    from mmengine.registry import HOOKS
+
+    from ld_plugin.utils.config import resolve_teacher_config
+    from test_configs import check_losses, load
+    cfg = load(path)
+    model_cfg = shrink_rtmdet(cfg.model.to_dict(), 8)
+    teacher = resolve_teacher_config(model_cfg['teacher_config']).to_dict()
+    model_cfg.update(teacher_config=dict(model=shrink_rtmdet(teacher, 16)), teacher_ckpt=None,
+                     allow_random_teacher=True)
+    if 'cross_head' in model_cfg['bbox_head']:
+        model_cfg['bbox_head']['cross_head']['teacher_channels'] = 16
+    model = MODELS.build(model_cfg).train()
+    from conftest import demo_batch
+    inputs, samples = demo_batch(model, num_classes=80)
+    check_losses(model.loss(inputs, samples), cfg)
+    assert all(p.grad is None for p in model.teacher.parameters())
+    stop = [HOOKS.build(h) for h in cfg.custom_hooks if 'StopDistillHook' in h['type']]
+    assert len(stop) == 1 and stop[0].stop_epoch == 280
