@@ -293,3 +293,20 @@ def test_rotated_box_terms_need_the_angle_in_the_distributions(registry_scope):
         with pytest.raises(ValueError, match="'loss_bckd_box' compares decoded boxes, but the "
                                              'angle is regressed outside the distributions'):
             MODELS.build(cfg.model)
+
+
+def test_heterogeneous_swin_teacher_distills_into_a_resnet_student(registry_scope):
+    """CrossKD's heterogeneous row at full size: Swin-T RetinaNet teacher, R-50 student (no
+    adapter: both heads 256 wide over P3-P7); one step on two 64-px images."""
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs/crosskd/crosskd_r50-retinanet-swin-t_fpn_1x_coco.py'))
+    cfg.model.update(teacher_ckpt=None, allow_random_teacher=True)
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model).train()
+    assert type(model.teacher.backbone).__name__ == 'SwinTransformer'
+    assert type(model.backbone).__name__ == 'ResNet'
+    inputs, samples = demo_batch(model, num_classes=80)
+    losses = model.loss(inputs, samples)
+    assert losses['loss_crosskd_cls'] > 0 and losses['loss_crosskd_reg'] > 0
+    sum(v if torch.is_tensor(v) else sum(v) for v in losses.values()).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    assert model.backbone.layer4[0].conv1.weight.grad.abs().sum() > 0
