@@ -66,7 +66,8 @@ def test_loss_values_prints_every_term():
     assert all(float(v) >= 0 for v in values.values())
 
 
-@pytest.mark.parametrize('family', ['gfl', 'rotated-retinanet', 'rotated-fcos'])
+@pytest.mark.parametrize('family', ['gfl', 'rtmdet', 'rtmdet-dist', 'rotated-retinanet',
+                                    'rotated-fcos'])
 def test_demo_points_every_stage_at_its_data_format(family, tmp_path):
     compare = load_script('tools/benchmark/compare.py')
     from ld_plugin.utils.experiment import METRICS

@@ -32,6 +32,17 @@ FAMILIES: Dict[str, dict] = {
         methods={'ld': f'{MINI}/ld_{family}-dist_r34_r18w16_synthetic.py'},
         format='coco')
        for family in ('atss', 'retinanet', 'fcos')},
+    'rtmdet': dict(
+        teacher=f'{MINI}/rtmdet_r34_fpn128_synthetic.py',
+        student=f'{MINI}/rtmdet_r18w16_fpn64_synthetic.py',
+        methods={'bckd': f'{MINI}/bckd_rtmdet_r34_r18w16_synthetic.py',
+                 'crosskd': f'{MINI}/crosskd_rtmdet_r34_r18w16_synthetic.py'},
+        format='coco'),
+    'rtmdet-dist': dict(
+        teacher=f'{MINI}/rtmdet-dist_r34_fpn128_synthetic.py',
+        student=f'{MINI}/rtmdet-dist_r18w16_fpn64_synthetic.py',
+        methods={'ld-dense-kd': f'{MINI}/ld-dense-kd_rtmdet-dist_r34_r18w16_synthetic.py'},
+        format='coco'),
     'rotated-retinanet': dict(
         teacher=f'{ROTATED_MINI}/rotated-retinanet-dist-kld_r34_fpn128_synthetic-dota.py',
         student=f'{ROTATED_MINI}/rotated-retinanet-dist-kld_r18w16_fpn64_synthetic-dota.py',
