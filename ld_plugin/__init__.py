@@ -11,8 +11,8 @@ any registry and default scope, and the config needs no ``custom_imports``.
 import importlib.util
 import warnings
 
-from .version import __version__
 from .utils.checkpoint import register_checkpoint_safe_globals
+from .version import __version__
 
 register_checkpoint_safe_globals()
 

@@ -12,7 +12,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_SAMPLES = REPO_ROOT.parent / 'shared' / 'data' / 'real_samples'
 
 # The full LD recipe exactly as the configs use it.
-LD_TERMS = Config.fromfile(str(REPO_ROOT / 'configs/_base_/distill/ld_terms.py')).ld_full_recipe.to_dict()
+LD_TERMS = Config.fromfile(
+    str(REPO_ROOT / 'configs/_base_/distill/ld_terms.py')).ld_full_recipe.to_dict()
 
 
 def load_script(relative_path: str):

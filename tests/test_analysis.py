@@ -4,13 +4,18 @@ import sys
 
 import pytest
 import torch
+from mmdet.registry import MODELS
 from mmengine.config import Config
 
-from conftest import REPO_ROOT
-from ld_plugin.analysis.maps import (best_prior_for_box, edge_distances, level_distributions,
-                                     score_gap_maps)
+from ld_plugin.analysis.maps import (
+    best_prior_for_box,
+    edge_distances,
+    level_distributions,
+    score_gap_maps,
+)
 from ld_plugin.datasets.synthetic import generate_dataset
-from mmdet.registry import MODELS
+
+from conftest import REPO_ROOT
 
 
 def test_score_gap_sums_classes_and_averages_anchors():
@@ -55,7 +60,8 @@ def test_best_prior_is_the_teacher_that_localises_the_box():
     dists[2, :, 0] = 0.0
     level, index, error = best_prior_for_box([priors], [8], [dists], box)
     assert (level, index) == (0, 1)
-    assert error == pytest.approx(abs(0.5 - 1.25) + abs(0.5 - 1.0) + abs(0.5 - 2.25) + abs(0.5 - 1.0))
+    assert error == pytest.approx(abs(0.5 - 1.25) + abs(0.5 - 1.0) + abs(0.5 - 2.25)
+                                  + abs(0.5 - 1.0))
     with pytest.raises(ValueError, match='no prior has its centre inside'):
         best_prior_for_box([priors[2:]], [8], [dists[2:]], box)
 

@@ -9,9 +9,10 @@ import pytest
 import torch
 from mmdet.registry import MODELS
 
-from conftest import REPO_ROOT, tiny_distill, tiny_gfl
-from ld_plugin.models.distill.compatibility import IncompatibleTeacherError
 from ld_plugin.models.detectors.teacher_loading import TeacherCheckpointError
+from ld_plugin.models.distill.compatibility import IncompatibleTeacherError
+
+from conftest import REPO_ROOT, tiny_distill, tiny_gfl
 
 
 def build(cfg):
@@ -119,8 +120,10 @@ def test_priors_per_location_differ(registry_scope, capsys):
     import copy
 
     from mmengine.config import ConfigDict
-    from test_distill_terms_on_heads import HEADS, build_head
+
     from ld_plugin.models.distill.compatibility import check_teacher_student
+
+    from test_distill_terms_on_heads import HEADS, build_head
     student = build_head('retina_dist', terms=dict(loss_ld=dict(
         pred='bbox_dist', region='main', loss=dict(type='LocalizationDistillationLoss'))))
     teacher_cfg = copy.deepcopy(HEADS['retina_dist'])

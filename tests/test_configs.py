@@ -12,8 +12,9 @@ from mmdet.registry import DATASETS, METRICS, MODELS
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import pseudo_collate
 
-from conftest import REAL_SAMPLES, REPO_ROOT, demo_batch
 from ld_plugin.utils.config import resolve_teacher_config
+
+from conftest import REAL_SAMPLES, REPO_ROOT, demo_batch
 
 CONFIG_DIR = REPO_ROOT / 'configs'
 METAFILES = sorted(p for p in CONFIG_DIR.glob('*/metafile.yml') if p.parent.name != 'rotated')
@@ -87,7 +88,8 @@ def term_label(term: dict) -> str:
     loss, region = term['loss']['type'].split('.')[-1], term.get('region')
     if term.get('source') == 'cross_head':
         return f"CrossKD {'cls' if term['pred'] == 'cls' else 'reg'}"
-    fixed = {'BinaryClassificationKDLoss': 'BCKD cls', 'IoULocalizationDistillationLoss': 'BCKD box',
+    fixed = {'BinaryClassificationKDLoss': 'BCKD cls',
+             'IoULocalizationDistillationLoss': 'BCKD box',
              'RankMimickingLoss': 'RM', 'PredictionGuidedFeatureImitationLoss': 'PFI'}
     if loss in fixed:
         return fixed[loss]

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO_ROOT, load_script
 from ld_plugin.datasets.converters import ConversionError, ConvertOptions, convert
 from ld_plugin.datasets.converters.geometry import fit_object, min_rect_sides
+
+from conftest import REPO_ROOT, load_script
 
 REAL_DATA = REPO_ROOT.parent / 'shared' / 'data' / 'real_data'
 TOOL = REPO_ROOT / 'tools' / 'convert_dataset.py'

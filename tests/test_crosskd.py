@@ -8,11 +8,12 @@ import torch.nn.functional as F
 from mmdet.registry import MODELS
 from mmengine.config import Config
 
-from conftest import REPO_ROOT, demo_batch
 from ld_plugin.models.distill import DistillOutputs
 from ld_plugin.models.distill.compatibility import IncompatibleTeacherError
 from ld_plugin.models.distill.cross_head import align_statistics
 from ld_plugin.models.losses import PKDLoss
+
+from conftest import REPO_ROOT, demo_batch
 
 CROSSKD = Config.fromfile(str(REPO_ROOT / 'configs/_base_/distill/crosskd_terms.py'))
 SIZES = [(16, 16), (8, 8), (4, 4), (2, 2), (1, 1)]
@@ -215,9 +216,10 @@ def test_the_teacher_never_changes_while_the_student_tower_learns(registry_scope
 
 def test_rotated_crosskd_trains_two_iterations(registry_scope):
     pytest.importorskip('mmrotate')
-    import ld_plugin.rotated  # noqa: F401
     from mmengine.registry import DefaultScope
     from test_rotated_distill import rotated_batch
+
+    import ld_plugin.rotated  # noqa: F401
     with DefaultScope.overwrite_default_scope('mmrotate'):
         model = mini_crosskd(
             'configs/rotated/mini/crosskd_rotated-fcos-dist_r34_r18w16_synthetic-dota.py').train()
@@ -283,8 +285,9 @@ def test_rotated_box_terms_need_the_angle_in_the_distributions(registry_scope):
     """Box terms are refused where the head cannot decode comparable boxes; the reason comes
     from the head (``box_distill_problem``), the refusal from the term."""
     pytest.importorskip('mmrotate')
-    import ld_plugin.rotated  # noqa: F401
     from mmengine.registry import DefaultScope
+
+    import ld_plugin.rotated  # noqa: F401
     cfg = Config.fromfile(str(
         REPO_ROOT / 'configs/rotated/mini/bckd_rotated-fcos-dist_r34_r18w16_synthetic-dota.py'))
     cfg.model.teacher_ckpt, cfg.model.allow_random_teacher = None, True
@@ -298,7 +301,8 @@ def test_rotated_box_terms_need_the_angle_in_the_distributions(registry_scope):
 def test_heterogeneous_swin_teacher_distills_into_a_resnet_student(registry_scope):
     """CrossKD's heterogeneous row at full size: Swin-T RetinaNet teacher, R-50 student (no
     adapter: both heads 256 wide over P3-P7); one step on two 64-px images."""
-    cfg = Config.fromfile(str(REPO_ROOT / 'configs/crosskd/crosskd_r50-retinanet-swin-t_fpn_1x_coco.py'))
+    cfg = Config.fromfile(
+        str(REPO_ROOT / 'configs/crosskd/crosskd_r50-retinanet-swin-t_fpn_1x_coco.py'))
     cfg.model.update(teacher_ckpt=None, allow_random_teacher=True)
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model).train()

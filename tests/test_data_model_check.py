@@ -18,10 +18,14 @@ from mmengine.dataset import RepeatDataset
 from mmengine.runner import Runner
 from PIL import Image
 
-from conftest import REPO_ROOT, tiny_distill, tiny_gfl
-from ld_plugin.engine import (DatasetModelCheckHook, add_dataset_model_check_hook,
-                              run_with_data_checks)
+from ld_plugin.engine import (
+    DatasetModelCheckHook,
+    add_dataset_model_check_hook,
+    run_with_data_checks,
+)
 from ld_plugin.utils.data_model_check import DatasetModelMismatchError
+
+from conftest import REPO_ROOT, tiny_distill, tiny_gfl
 
 NAMES = ('c1', 'c2', 'c3')
 SIX = ('c1', 'c2', 'c3', 'c4', 'c5', 'c6')
@@ -268,11 +272,11 @@ def test_evaluation_set_without_boxes_only_warns():
 
 def test_dota_set_with_another_class_count_is_refused(tmp_path):
     pytest.importorskip('mmrotate')
-    import ld_plugin.rotated  # noqa: F401
     from mmengine.registry import DefaultScope
     from mmrotate.registry import DATASETS
     from mmrotate.registry import MODELS as ROTATED_MODELS
 
+    import ld_plugin.rotated  # noqa: F401
     from ld_plugin.datasets.synthetic import ROTATED_CLASSES, generate_dataset
     from ld_plugin.utils.config import resolve_teacher_config
     generate_dataset(str(tmp_path), num_train=2, num_val=1, img_size=64, fmt='dota',

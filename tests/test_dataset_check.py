@@ -7,10 +7,11 @@ from types import SimpleNamespace
 import pytest
 from mmengine.config import Config
 
-from conftest import REPO_ROOT
 from ld_plugin.datasets.synthetic import generate_dataset
 from ld_plugin.utils.data_model_check import coco_categories, leaf_datasets
 from ld_plugin.utils.dataset_check import missing_dataset_files
+
+from conftest import REPO_ROOT
 
 MINI = REPO_ROOT / 'configs/mini/gfl_r18w16_fpn64_synthetic.py'
 

@@ -17,8 +17,9 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
-from conftest import LD_TERMS, REPO_ROOT, tiny_distill
 from ld_plugin.models.distill import DistillOutputs
+
+from conftest import LD_TERMS, REPO_ROOT, tiny_distill
 
 SIZE = 64
 NUM_CLASSES = 3

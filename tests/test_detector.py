@@ -7,8 +7,9 @@ from mmdet.registry import MODELS
 from mmengine.config import ConfigDict
 from mmengine.optim import build_optim_wrapper
 
-from conftest import demo_batch, tiny_distill, tiny_gfl
 from ld_plugin.models.detectors import IncompatibleTeacherError, TeacherCheckpointError
+
+from conftest import demo_batch, tiny_distill, tiny_gfl
 
 
 def build(cfg):

@@ -6,8 +6,9 @@ from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
 from mmengine.config import ConfigDict
 
-from conftest import LD_TERMS, tiny_gfl
 from ld_plugin.models.distill import DistillOutputs
+
+from conftest import LD_TERMS, tiny_gfl
 
 SIZE = 96
 

@@ -3,11 +3,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ld_plugin.models.distill.outputs import DistillOutputs
-from ld_plugin.models.losses import BinaryClassificationKDLoss
-from ld_plugin.models.distill.targets import DistillTargets
 from ld_plugin.models.distill.inputs import DistillInputs
+from ld_plugin.models.distill.outputs import DistillOutputs
+from ld_plugin.models.distill.targets import DistillTargets
 from ld_plugin.models.distill.terms import build_distill_terms
+from ld_plugin.models.losses import BinaryClassificationKDLoss
 
 C, BINS = 3, 5  # classes, reg_max + 1
 
@@ -74,8 +74,8 @@ def test_main_ld_official():
     def score(lvl, n, p):
         return inp.preds('student', 'cls')[lvl][n, p].sigmoid().max().item()
 
-    expected = manual_box_term(inp, lambda l, n, p: labels[l][n, p] < C, score, 10, 0.25,
-                               lambda l: 4.0)
+    expected = manual_box_term(inp, lambda lvl, n, p: labels[lvl][n, p] < C, score, 10, 0.25,
+                               lambda lvl: 4.0)
     torch.testing.assert_close(loss, torch.as_tensor(expected, dtype=loss.dtype))
 
 
@@ -84,8 +84,9 @@ def test_vlr_ld_uses_iou_weights_and_16():
     loss = term(pred='bbox_dist', region='vlr', weight='region', avg_factor=16.0,
                 loss=dict(type='LocalizationDistillationLoss', loss_weight=0.25, T=10))(inp)
     vlr = inp.targets.vlr_weights
-    expected = manual_box_term(inp, lambda l, n, p: vlr[l][n, p] > 0,
-                               lambda l, n, p: vlr[l][n, p].item(), 10, 0.25, lambda l: 16.0)
+    expected = manual_box_term(inp, lambda lvl, n, p: vlr[lvl][n, p] > 0,
+                               lambda lvl, n, p: vlr[lvl][n, p].item(), 10, 0.25,
+                               lambda lvl: 16.0)
     torch.testing.assert_close(loss, torch.as_tensor(expected, dtype=loss.dtype))
 
 
@@ -96,7 +97,8 @@ def test_main_kd_is_mean_over_positives_per_level():
     expected = 0.0
     for lvl in range(2):
         mask = inp.targets.labels[lvl] < C
-        kl = kl_rows(inp.preds('student', 'cls')[lvl][mask], inp.preds('teacher', 'cls')[lvl][mask], 2.0)
+        kl = kl_rows(inp.preds('student', 'cls')[lvl][mask],
+                     inp.preds('teacher', 'cls')[lvl][mask], 2.0)
         expected += 10 * kl.sum() / mask.sum()
     torch.testing.assert_close(loss, expected)
 
@@ -137,11 +139,16 @@ def test_empty_region_gives_zero_with_gradient_path():
 
 
 @pytest.mark.parametrize('cfg, message', [
-    (dict(pred='boxes', region='main', loss=dict(type='LocalizationDistillationLoss')), "pred='boxes'"),
-    (dict(pred='cls', region='vrl', loss=dict(type='LocalizationDistillationLoss')), "region='vrl'"),
-    (dict(pred='cls', region='main', weight='iou', loss=dict(type='ClassificationKDLoss')), "weight='iou'"),
-    (dict(pred='cls', region='main', avg_factor='per_gpu', loss=dict(type='ClassificationKDLoss')), "'per_gpu'"),
-    (dict(pred='cls', region='main', avg_factor=0, loss=dict(type='ClassificationKDLoss')), 'avg_factor=0'),
+    (dict(pred='boxes', region='main', loss=dict(type='LocalizationDistillationLoss')),
+     "pred='boxes'"),
+    (dict(pred='cls', region='vrl', loss=dict(type='LocalizationDistillationLoss')),
+     "region='vrl'"),
+    (dict(pred='cls', region='main', weight='iou', loss=dict(type='ClassificationKDLoss')),
+     "weight='iou'"),
+    (dict(pred='cls', region='main', avg_factor='per_gpu', loss=dict(type='ClassificationKDLoss')),
+     "'per_gpu'"),
+    (dict(pred='cls', region='main', avg_factor=0, loss=dict(type='ClassificationKDLoss')),
+     'avg_factor=0'),
     (dict(pred='cls', region='main', loss='kd'), "'loss' must be"),
     (dict(pred='cls', region='main', loss=dict(type='ClassificationKDLoss'), regoin='x'), 'regoin'),
 ])

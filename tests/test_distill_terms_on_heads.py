@@ -188,7 +188,8 @@ def test_bckd_terms_equal_the_formula(kind):
             sb = torch.cat([centres - sd[:, :2], centres + sd[:, 2:]], dim=1)
             tb = torch.cat([centres - td[:, :2], centres + td[:, 2:]], dim=1)
         else:
-            sb, tb = head.bbox_coder.decode(priors, s_box[n]), head.bbox_coder.decode(priors, t_box[n])
+            sb, tb = (head.bbox_coder.decode(priors, s_box[n]),
+                      head.bbox_coder.decode(priors, t_box[n]))
         w = (pt[n] - ps[n]).abs().max(dim=-1)[0]
         giou = bbox_overlaps(sb, tb, mode='giou', is_aligned=True)
         expected_box = expected_box + (w * (1 - giou) * kept).sum()

@@ -12,12 +12,13 @@ from mmdet.testing import demo_mm_inputs
 from mmengine.config import Config, ConfigDict
 from mmengine.structures import InstanceData
 
-from conftest import REPO_ROOT
 from ld_plugin.models.dense_heads import edge_expectations
-from ld_plugin.models.distill.compatibility import IncompatibleTeacherError
 from ld_plugin.models.distill import DistillOutputs
+from ld_plugin.models.distill.compatibility import IncompatibleTeacherError
 from ld_plugin.models.distill.targets import ImageTargets, point_box_distances
 from ld_plugin.models.task_modules.assigners import vlr_weights
+
+from conftest import REPO_ROOT
 
 CH, NUM_CLASSES, SIZE, REG_MAX = 16, 3, 64, 8
 STRIDES = [8, 16, 32]
@@ -81,7 +82,8 @@ def build(kind: str, plain: bool = False, seed: int = 0, **overrides):
 def batch(seed: int = 0, num_items=(3, 2)):
     torch.manual_seed(seed)
     feats = tuple(torch.randn(len(num_items), CH, SIZE // s, SIZE // s) for s in STRIDES)
-    packed = demo_mm_inputs(batch_size=len(num_items), image_shapes=[(3, SIZE, SIZE)] * len(num_items),
+    packed = demo_mm_inputs(batch_size=len(num_items),
+                            image_shapes=[(3, SIZE, SIZE)] * len(num_items),
                             num_items=list(num_items), num_classes=NUM_CLASSES, with_mask=False)
     samples = packed['data_samples']
     for sample in samples:
@@ -163,9 +165,10 @@ def test_loss_is_the_plain_heads_loss_on_the_expected_distances(kind):
         assert logits.shape == (2, a * 4 * n, h, w)
     losses = dist.loss_by_feat(*loss_args(dist, outs, samples))
     unit = [1] * 3 if kind == 'fcos' else STRIDES
-    distances = [Integral(REG_MAX)(l.permute(0, 2, 3, 1).reshape(-1, 4 * n))
+    distances = [Integral(REG_MAX)(level_logits.permute(0, 2, 3, 1).reshape(-1, 4 * n))
                  .reshape(2, h, w, a * 4).permute(0, 3, 1, 2) * u
-                 for l, u, (h, w) in zip(outs[1], unit, [f.shape[-2:] for f in feats])]
+                 for level_logits, u, (h, w) in zip(outs[1], unit,
+                                                    [f.shape[-2:] for f in feats])]
     plain_outs = (outs[0], distances, *outs[2:])
     expected = plain.loss_by_feat(*loss_args(plain, plain_outs, samples))
     keys = {'loss_cls', 'loss_bbox'} | ({'loss_centerness'} if kind in WITH_CENTERNESS else set())
@@ -311,7 +314,8 @@ def test_fcos_student_records_fcos_own_assignment():
     records, _ = records_of(head, feats, samples)
     points = head.prior_generator.grid_priors([f.shape[-2:] for f in feats], device='cpu')
     labels, _ = head.get_targets(points, [s.gt_instances for s in samples])
-    per_image = torch.stack([torch.cat([l.reshape(2, -1)[i] for l in labels]) for i in range(2)])
+    per_image = torch.stack([torch.cat([level_labels.reshape(2, -1)[i] for level_labels in labels])
+                             for i in range(2)])
     all_points = torch.cat(points)
     for i, (record, sample) in enumerate(zip(records, samples)):
         assert torch.equal(record.labels, per_image[i])

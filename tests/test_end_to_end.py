@@ -9,9 +9,10 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from conftest import REPO_ROOT
 from ld_plugin.datasets.synthetic import generate_dataset
 from ld_plugin.utils.schedule import set_max_iters
+
+from conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

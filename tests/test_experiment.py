@@ -5,10 +5,11 @@ import pytest
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-from conftest import REPO_ROOT
 from ld_plugin.datasets.folder import read_dataset_folder
 from ld_plugin.datasets.synthetic import generate_dataset
 from ld_plugin.utils.experiment import prepare_config, train_and_test
+
+from conftest import REPO_ROOT
 
 STUDENT = str(REPO_ROOT / 'configs/mini/gfl_r18w16_fpn64_synthetic.py')
 LD = str(REPO_ROOT / 'configs/mini/ld_gfl_r34_r18w16_synthetic.py')

@@ -5,8 +5,13 @@ import pytest
 import torch
 from mmdet.registry import MODELS
 
-from ld_plugin.models.losses import (FeatureImitationLoss, PredictionGuidedFeatureImitationLoss,
-                                     finegrained_mask, fitnet_mask, gibox_mask)
+from ld_plugin.models.losses import (
+    FeatureImitationLoss,
+    PredictionGuidedFeatureImitationLoss,
+    finegrained_mask,
+    fitnet_mask,
+    gibox_mask,
+)
 
 
 def sig(x):

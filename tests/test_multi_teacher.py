@@ -8,8 +8,9 @@ from mmdet.registry import MODELS
 from mmengine.config import ConfigDict
 from mmengine.optim import build_optim_wrapper
 
-from conftest import LD_TERMS, demo_batch, tiny_distill, tiny_gfl
 from ld_plugin.models.detectors import TeacherCheckpointError
+
+from conftest import LD_TERMS, demo_batch, tiny_distill, tiny_gfl
 
 KD = dict(pred='cls', region='main', weight='region', avg_factor='num_pos',
           loss=dict(type='BinaryClassificationKDLoss', loss_weight=1.0))

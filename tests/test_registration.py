@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 import ld_plugin
+
 from conftest import REPO_ROOT
 
 ROTATED_MINI = 'configs/rotated/mini/rld_rotated-retinanet-dist-kld_r34_r18w16_synthetic-dota.py'

@@ -3,10 +3,17 @@ import json
 
 import pytest
 
+from ld_plugin.utils.results import (
+    ResultRow,
+    config_stem_of_work_dir,
+    load_metafiles,
+    markdown_table,
+    read_metrics_file,
+    read_work_dir,
+    to_columns,
+)
+
 from conftest import REPO_ROOT
-from ld_plugin.utils.results import (ResultRow, config_stem_of_work_dir, load_metafiles,
-                                     markdown_table, read_metrics_file, read_work_dir,
-                                     to_columns)
 
 
 def test_columns_of_each_evaluator_in_percent():

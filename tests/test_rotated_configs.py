@@ -11,17 +11,18 @@ import torch
 import yaml
 
 pytest.importorskip('mmrotate')
-import ld_plugin.rotated  # noqa: E402,F401
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmrotate.registry import MODELS  # noqa: E402
+from test_rotated_distill import rotated_batch  # noqa: E402
 
-from conftest import REAL_SAMPLES, REPO_ROOT  # noqa: E402
+import ld_plugin.rotated  # noqa: E402,F401
 from ld_plugin.datasets.synthetic import generate_dataset  # noqa: E402
 from ld_plugin.utils.config import resolve_teacher_config  # noqa: E402
 from ld_plugin.utils.schedule import set_max_iters  # noqa: E402
-from test_rotated_distill import rotated_batch  # noqa: E402
+
+from conftest import REAL_SAMPLES, REPO_ROOT  # noqa: E402
 
 ROTATED_DIR = REPO_ROOT / 'configs' / 'rotated'
 CONFIGS = sorted(p for p in ROTATED_DIR.rglob('*.py') if '_base_' not in p.parts)

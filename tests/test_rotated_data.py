@@ -4,8 +4,9 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import REAL_SAMPLES
 from ld_plugin.datasets.synthetic import ROTATED_CLASSES, generate_dataset
+
+from conftest import REAL_SAMPLES
 
 pytest.importorskip('mmrotate')
 

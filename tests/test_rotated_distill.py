@@ -6,7 +6,6 @@ import pytest
 import torch
 
 pytest.importorskip('mmrotate')
-import ld_plugin.rotated  # noqa: E402,F401
 from mmdet.structures import DetDataSample  # noqa: E402
 from mmdet.structures.bbox import bbox_overlaps  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
@@ -14,6 +13,7 @@ from mmengine.structures import InstanceData  # noqa: E402
 from mmrotate.registry import MODELS, TASK_UTILS  # noqa: E402
 from mmrotate.structures.bbox import RotatedBoxes  # noqa: E402
 
+import ld_plugin.rotated  # noqa: E402,F401
 from ld_plugin.models.distill.compatibility import IncompatibleTeacherError  # noqa: E402
 from ld_plugin.utils.config import resolve_teacher_config  # noqa: E402
 

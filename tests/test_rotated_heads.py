@@ -6,15 +6,15 @@ import torch
 import torch.nn.functional as F
 
 pytest.importorskip('mmrotate')
-import ld_plugin.rotated  # noqa: E402,F401
 from mmdet.structures.bbox import get_box_tensor  # noqa: E402
 from mmengine.config import ConfigDict  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from mmrotate.registry import MODELS  # noqa: E402
 from mmrotate.structures.bbox import RotatedBoxes  # noqa: E402
-
-from ld_plugin.models.dense_heads import expected_values  # noqa: E402
 from test_distribution_heads import records_of  # noqa: E402
+
+import ld_plugin.rotated  # noqa: E402,F401
+from ld_plugin.models.dense_heads import expected_values  # noqa: E402
 
 CH, NUM_CLASSES, SIZE, REG_MAX = 16, 3, 64, 8
 STRIDES = [8, 16, 32]
@@ -95,7 +95,8 @@ def gt_samples():
     from mmdet.structures import DetDataSample
     from mmengine.structures import InstanceData
     samples = []
-    for boxes in ([[20., 24., 30., 12., 0.4], [44., 40., 18., 8., 1.2]], [[32., 30., 26., 20., 0.1]]):
+    for boxes in ([[20., 24., 30., 12., 0.4], [44., 40., 18., 8., 1.2]],
+                  [[32., 30., 26., 20., 0.1]]):
         sample = DetDataSample(metainfo=dict(img_shape=(SIZE, SIZE), pad_shape=(SIZE, SIZE),
                                              batch_input_shape=(SIZE, SIZE)))
         sample.gt_instances = InstanceData(bboxes=RotatedBoxes(torch.tensor(boxes)),
@@ -115,7 +116,7 @@ def test_loss_is_the_plain_heads_loss_on_the_expected_deltas():
     support = dist.value_support(8, True)
     assert support.shape == (5, REG_MAX + 1)
     torch.testing.assert_close(support[4], torch.linspace(-5, 2, REG_MAX + 1))
-    deltas = [expected_values(l, support) for l in logits]
+    deltas = [expected_values(level_logits, support) for level_logits in logits]
     expected = plain.loss_by_feat(cls_scores, deltas, gts, metas)
     for key in ('loss_cls', 'loss_bbox'):
         torch.testing.assert_close(torch.stack(losses[key]), torch.stack(expected[key]))
@@ -202,8 +203,9 @@ def test_rotated_fcos_loss_is_the_plain_heads_loss_on_the_expected_values(angle_
     gts, metas = [s.gt_instances for s in samples], [s.metainfo for s in samples]
     losses = dist.loss_by_feat(cls_scores, logits, angles, centerness, gts, metas)
     bins = REG_MAX + 1
-    distances = [expected_values(l[:, :4 * bins], torch.arange(bins).float().expand(4, -1))
-                 for l in logits]
+    distances = [expected_values(level_logits[:, :4 * bins],
+                                 torch.arange(bins).float().expand(4, -1))
+                 for level_logits in logits]
     expected = plain.loss_by_feat(cls_scores, distances, angles, centerness, gts, metas)
     assert set(losses) == set(expected) == {'loss_cls', 'loss_bbox', 'loss_centerness'}
     for key in losses:
@@ -227,7 +229,7 @@ def test_rotated_fcos_student_records_its_targets_and_rejects_box_terms_without_
     labels, bbox_targets, _ = head.get_targets(points, [s.gt_instances for s in samples])
     all_points = torch.cat(points)
     for i, (record, sample) in enumerate(zip(records, samples)):
-        image_labels = torch.cat([l.reshape(2, -1)[i] for l in labels])
+        image_labels = torch.cat([level_labels.reshape(2, -1)[i] for level_labels in labels])
         image_targets = torch.cat([t.reshape(2, -1, 4)[i] * s for t, s in zip(bbox_targets,
                                                                               STRIDES)])
         assert torch.equal(record.labels, image_labels)

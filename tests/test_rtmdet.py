@@ -11,8 +11,9 @@ from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_overlaps, distance2bbox
 from mmengine.config import Config, ConfigDict
 
-from conftest import REPO_ROOT
 from ld_plugin.models.distill import DistillOutputs
+
+from conftest import REPO_ROOT
 from test_distill_terms_on_heads import TERMS, batch, build_head, flat, teacher_of
 
 CROSSKD = Config.fromfile(str(REPO_ROOT / 'configs/_base_/distill/crosskd_terms.py'))
@@ -228,6 +229,7 @@ def test_rtmdet_config_trains_one_step_at_toy_size(path, registry_scope):
     from mmengine.registry import HOOKS
 
     from ld_plugin.utils.config import resolve_teacher_config
+
     from test_configs import check_losses, load
     cfg = load(path)
     model_cfg = shrink_rtmdet(cfg.model.to_dict(), 8)

@@ -8,8 +8,9 @@ import torch
 from mmdet.registry import HOOKS, MODELS
 from mmengine.config import ConfigDict
 
-from conftest import LD_TERMS, demo_batch, tiny_distill, tiny_gfl
 from ld_plugin.engine import StopDistillHook
+
+from conftest import LD_TERMS, demo_batch, tiny_distill, tiny_gfl
 
 PFI = dict(loss_pfi=dict(loss=dict(type='PredictionGuidedFeatureImitationLoss',
                                    student_channels=16, teacher_channels=32)))

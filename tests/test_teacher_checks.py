@@ -10,9 +10,10 @@ from mmdet.registry import MODELS
 from mmengine.hub import get_config
 from mmengine.logging import MMLogger
 
-from conftest import demo_batch, tiny_distill, tiny_gfl
-from ld_plugin.models.distill.compatibility import IncompatibleTeacherError
 from ld_plugin.models.detectors.teacher_loading import TeacherCheckpointError
+from ld_plugin.models.distill.compatibility import IncompatibleTeacherError
+
+from conftest import demo_batch, tiny_distill, tiny_gfl
 
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 BCKD = dict(

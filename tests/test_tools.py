@@ -4,8 +4,9 @@ import sys
 
 import pytest
 
-from conftest import REPO_ROOT, load_script
 from ld_plugin.datasets.synthetic import generate_dataset
+
+from conftest import REPO_ROOT, load_script
 
 
 @pytest.mark.parametrize('config', ['ld_gfl_r34_r18w16_synthetic.py',

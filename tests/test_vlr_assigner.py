@@ -14,8 +14,7 @@ from mmengine.structures import InstanceData
 
 # importing just this subpackage registers VLRATSSAssigner into TASK_UTILS
 import ld_plugin.models.task_modules  # noqa: F401
-from ld_plugin.models.task_modules.assigners import (VLRATSSAssigner,
-                                                     vlr_weights)
+from ld_plugin.models.task_modules.assigners import VLRATSSAssigner, vlr_weights
 from ld_plugin.models.task_modules.diou import bbox_diou
 
 

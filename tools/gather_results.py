@@ -17,9 +17,15 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from ld_plugin.utils.results import (ResultRow, config_stem_of_work_dir,  # noqa: E402
-                                     load_metafiles, markdown_table, read_metrics_file,
-                                     read_work_dir, to_columns)
+from ld_plugin.utils.results import (  # noqa: E402
+    ResultRow,
+    config_stem_of_work_dir,
+    load_metafiles,
+    markdown_table,
+    read_metrics_file,
+    read_work_dir,
+    to_columns,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -30,8 +30,8 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 
 import compare  # noqa: E402
-from ld_plugin.utils.families import (FAMILIES, METHODS, RECOMMENDED_LD,  # noqa: E402
-                                      RELEASED_TEACHERS)
+
+from ld_plugin.utils.families import FAMILIES, METHODS, RECOMMENDED_LD, RELEASED_TEACHERS  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -14,8 +14,7 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import ld_plugin  # noqa: E402,F401  (registers the plugin, allow-lists checkpoint types)
-from ld_plugin.engine import (  # noqa: E402
-    add_dataset_model_check_hook, run_with_data_checks)
+from ld_plugin.engine import add_dataset_model_check_hook, run_with_data_checks  # noqa: E402
 from ld_plugin.utils.data_model_check import DatasetModelMismatchError  # noqa: E402
 from ld_plugin.utils.dataset_check import check_dataset_files  # noqa: E402
 

@@ -1,6 +1,7 @@
 # LD full recipe (Main LD + VLR LD + Main KD) from the synthetic fcos distribution teacher
 # (fcos-dist_r34_fpn128_synthetic.py; train it first) into the small fcos student.
-# VLR: points inside a GT box that are not positive, weighted by the student's score, LD factor 0.25 (official LDFCOSHead).
+# VLR: points inside a GT box that are not positive, weighted by the student's score, LD factor
+# 0.25 (official LDFCOSHead).
 # Normalised per image as the GFL mini config (ld_gfl_r34_r18w16_synthetic.py): LD weights
 # are twice the official ones (equal at the official 2 images/GPU), KD weight 10 * 6 / 80.
 _base_ = ['./fcos-dist_r18w16_fpn64_synthetic.py', '../_base_/distill/ld_terms.py']

@@ -1,6 +1,7 @@
 # LD full recipe (Main LD + VLR LD + Main KD) from the synthetic retinanet distribution teacher
 # (retinanet-dist_r34_fpn128_synthetic.py; train it first) into the small retinanet student.
-# VLR: VLRMaxIoUAssigner (positives removed), LD factor 0.03, LD weight 5, KD T = 8 (official LDRetinaHead).
+# VLR: VLRMaxIoUAssigner (positives removed), LD factor 0.03, LD weight 5, KD T = 8 (official
+# LDRetinaHead).
 # Normalised per image as the GFL mini config (ld_gfl_r34_r18w16_synthetic.py): LD weights
 # are twice the official ones (equal at the official 2 images/GPU), KD weight 10 * 6 / 80.
 _base_ = ['./retinanet-dist_r18w16_fpn64_synthetic.py', '../_base_/distill/ld_terms.py']

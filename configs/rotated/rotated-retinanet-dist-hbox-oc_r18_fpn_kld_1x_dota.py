@@ -4,7 +4,8 @@
 # plain R-18 baseline of rotated LD and the base of configs/rotated/rld_*kld*.
 # DOTA-v1.0 as in _base_/dota_splits.py (train on train, evaluate on val, DOTA mAP and
 # COCO-style AP). Batch 2 (1 GPU x 2 images), SGD lr 0.0025, 12 epochs.
-_base_ = ['mmrotate::kld/rotated-retinanet-hbox-oc_r50_fpn_kld_1x_dota.py', './_base_/dota_splits.py']
+_base_ = ['mmrotate::kld/rotated-retinanet-hbox-oc_r50_fpn_kld_1x_dota.py',
+          './_base_/dota_splits.py']
 custom_imports = dict(imports=['ld_plugin.rotated'], allow_failed_imports=False)
 model = dict(
     backbone=dict(

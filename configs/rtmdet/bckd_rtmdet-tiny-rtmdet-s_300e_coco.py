@@ -1,5 +1,6 @@
-# BCKD on RTMDet: RTMDet-s (44.5) -> RTMDet-tiny (40.9); mmyolo's CWD on the neck: 41.8 AP (the anchor; no BCKD number is
-# published for RTMDet). Binary class KD at every valid point and 1 - GIoU between the decoded
-# boxes weighted by the score difference (kd_terms.py: bckd, the GFL weights 1 / 4).
+# BCKD on RTMDet: RTMDet-s (44.5) -> RTMDet-tiny (40.9); mmyolo's CWD on the neck: 41.8 AP (the
+# anchor; no BCKD number is published for RTMDet). Binary class KD at every valid point and
+# 1 - GIoU between the decoded boxes weighted by the score difference (kd_terms.py: bckd, the GFL
+# weights 1 / 4).
 _base_ = ['../_base_/distill/rtmdet-s_to_rtmdet-tiny_coco.py', '../_base_/distill/kd_terms.py']
 model = dict(bbox_head=dict(distill_terms={{_base_.bckd}}))

@@ -3,8 +3,12 @@ from typing import Any
 
 from mmengine.runner import Runner
 
-from ..utils.data_model_check import (DatasetModelMismatchError, empty_dataset_problems,
-                                   raised_while_loading_a_dataset, unknown_class_problem)
+from ..utils.data_model_check import (
+    DatasetModelMismatchError,
+    empty_dataset_problems,
+    raised_while_loading_a_dataset,
+    unknown_class_problem,
+)
 
 #: the dataloaders each Runner entry point builds
 MODE_SPLITS = {'train': ('train_dataloader', 'val_dataloader'), 'val': ('val_dataloader', ),

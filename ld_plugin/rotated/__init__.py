@@ -13,4 +13,5 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 import mmrotate.models  # noqa: F401,E402  (mmrotate's own registrations)
 
 import ld_plugin  # noqa: F401,E402  (the 2D parts)
+
 from . import dense_heads, detectors, evaluation, losses, task_modules  # noqa: F401,E402

@@ -11,7 +11,8 @@ def set_max_iters(cfg: Config, max_iters: int, warmup_iters: int = 100) -> Confi
     if max_iters < 1:
         raise ValueError(f'max_iters={max_iters} must be >= 1')
     if cfg.train_cfg.get('type') != 'IterBasedTrainLoop':
-        raise ValueError(f"set_max_iters needs an IterBasedTrainLoop, got {cfg.train_cfg.get('type')!r}")
+        raise ValueError('set_max_iters needs an IterBasedTrainLoop, got '
+                         f"{cfg.train_cfg.get('type')!r}")
     warmup = min(warmup_iters, max(1, max_iters // 5))
     cfg.train_cfg.max_iters = max_iters
     cfg.train_cfg.val_interval = max_iters + 1

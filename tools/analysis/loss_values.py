@@ -14,11 +14,12 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-import ld_plugin  # noqa: E402,F401
-from ld_plugin.datasets.synthetic import CLASSES, render_image  # noqa: E402
 from mmdet.registry import MODELS  # noqa: E402
 from mmdet.structures import DetDataSample  # noqa: E402
 from mmengine.structures import InstanceData  # noqa: E402
+
+import ld_plugin  # noqa: E402,F401
+from ld_plugin.datasets.synthetic import CLASSES, render_image  # noqa: E402
 
 
 def example_batch(seed: int, size: int = 192, num_images: int = 2) -> dict:
@@ -51,7 +52,8 @@ def main() -> None:
         cfg.model.allow_random_teacher = args.teacher_ckpt is None  # documented default
         if cfg.model.bbox_head.get('num_classes') != len(CLASSES):
             raise SystemExit(f'{path}: the example batch has {len(CLASSES)} classes, the config '
-                             f"{cfg.model.bbox_head.get('num_classes')}; use a configs/mini/ config")
+                             f"{cfg.model.bbox_head.get('num_classes')}; "
+                             'use a configs/mini/ config')
         torch.manual_seed(args.seed)
         model = MODELS.build(cfg.model)
         model.init_weights()

@@ -25,10 +25,8 @@ import torch  # noqa: E402
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import ld_plugin  # noqa: E402,F401
-from ld_plugin.analysis.inference import (head_outputs, load_coco_boxes,  # noqa: E402
-                                          load_detector, preprocess)
-from ld_plugin.analysis.maps import (best_prior_for_box, edge_distances,  # noqa: E402
-                                     level_distributions)
+from ld_plugin.analysis.inference import head_outputs, load_coco_boxes, load_detector, preprocess  # noqa: E402
+from ld_plugin.analysis.maps import best_prior_for_box, edge_distances, level_distributions  # noqa: E402
 
 EDGES = ('left', 'top', 'right', 'bottom')
 

@@ -22,9 +22,10 @@ from mmengine.structures import InstanceData  # noqa: E402
 from PIL import Image  # noqa: E402
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from mmdet.registry import TASK_UTILS  # noqa: E402
+
 import ld_plugin  # noqa: E402,F401
 from ld_plugin.analysis.inference import load_coco_boxes  # noqa: E402
-from mmdet.registry import MODELS, TASK_UTILS  # noqa: E402
 
 
 def compute_regions(cfg: Config, height: int, width: int, gt_bboxes: torch.Tensor):

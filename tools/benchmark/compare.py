@@ -34,8 +34,7 @@ from typing import Dict, List, Optional, Sequence
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from ld_plugin.utils.families import (DEFAULT_FAMILY, FAMILIES, LABELS,  # noqa: E402
-                                      METHODS, RECOMMENDED_LD)
+from ld_plugin.utils.families import DEFAULT_FAMILY, FAMILIES, LABELS, METHODS, RECOMMENDED_LD  # noqa: E402
 
 #: the teacher must lead the plain student by this much (main metric, percent), or nothing is
 #: measured

@@ -15,8 +15,18 @@ from .readers.hints import parent_hint
 from .records import DROP_REASONS, ConversionError, Dataset, ImageRecord, Obj, Problems
 from .splits import SPLITS, check_ratios, choose_splits
 from .summary import build_summary, format_summary
-from .writers import (OutputImage, check_output, coco_dict, dota_lines, image_dir,
-                      image_format, layout_of, staged_output, write_image, write_json)
+from .writers import (
+    OutputImage,
+    check_output,
+    coco_dict,
+    dota_lines,
+    image_dir,
+    image_format,
+    layout_of,
+    staged_output,
+    write_image,
+    write_json,
+)
 
 __all__ = ['FORMAT_VERSION', 'ConvertOptions', 'convert']
 

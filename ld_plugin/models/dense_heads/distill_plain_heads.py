@@ -4,8 +4,7 @@ LD needs distribution heads (see :class:`DistillGFLHead`); every other term work
 """
 from typing import Optional
 
-from mmdet.models.dense_heads import (ATSSHead, FCOSHead, RetinaHead, RTMDetHead,
-                                      RTMDetSepBNHead)
+from mmdet.models.dense_heads import ATSSHead, FCOSHead, RetinaHead, RTMDetHead, RTMDetSepBNHead
 from mmdet.registry import MODELS
 
 from .distill_head_mixin import DistillHeadMixin

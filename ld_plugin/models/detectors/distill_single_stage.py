@@ -13,11 +13,11 @@ from mmengine.logging import MMLogger
 from torch import Tensor
 
 from ...utils.config import resolve_teacher_config
-from ..distill import DistillOutputs
+from ...utils.teacher_specs import ckpt_key, teacher_specs
 from ..dense_heads.support import student_heads, unsupported_reason
+from ..distill import DistillOutputs
 from ..distill.compatibility import IncompatibleTeacherError, check_preprocessors
 from .teacher_loading import TeacherCheckpointError, load_teacher_checkpoint
-from ...utils.teacher_specs import ckpt_key, teacher_specs
 
 
 @MODELS.register_module()

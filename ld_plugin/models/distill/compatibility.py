@@ -129,11 +129,13 @@ def check_teacher_student(teacher_head: nn.Module, student_head: nn.Module,
         if getattr(student_head, 'reg_max', None) is not None:
             needed.add('bbox_dist')
     if 'bbox_dist' in needed:
-        t_max, s_max = getattr(teacher_head, 'reg_max', None), getattr(student_head, 'reg_max', None)
+        t_max, s_max = (getattr(teacher_head, 'reg_max', None),
+                        getattr(student_head, 'reg_max', None))
         if t_max is None or s_max is None:
             plain = 'teacher' if t_max is None else 'student'
             problems.append(
-                f'box distributions: the {plain} head {_describe(teacher_head if t_max is None else student_head)} '
+                f'box distributions: the {plain} head '
+                f'{_describe(teacher_head if t_max is None else student_head)} '
                 'predicts no edge distribution (no reg_max); LD needs a distribution-regression '
                 'teacher and student (e.g. GFLHead), retrained in that form')
         else:

@@ -7,6 +7,7 @@ from torch import Tensor
 
 from .weighted_distill_loss import WeightedDistillLoss
 
+
 @weighted_loss
 def binary_kd_loss(pred: Tensor, soft_label: Tensor, beta: float = 1.0) -> Tensor:
     """Binary classification distillation, summed over the C binary problems of each row.

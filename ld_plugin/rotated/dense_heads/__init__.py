@@ -1,5 +1,7 @@
-from .distill_rotated_heads import (DistillRotatedFCOSDistributionHead,
-                                    DistillRotatedRetinaDistributionHead)
+from .distill_rotated_heads import (
+                                    DistillRotatedFCOSDistributionHead,
+                                    DistillRotatedRetinaDistributionHead,
+)
 from .rotated_fcos_distribution_head import RotatedFCOSDistributionHead, rotated_point_distances
 from .rotated_retina_distribution_head import RotatedRetinaDistributionHead
 

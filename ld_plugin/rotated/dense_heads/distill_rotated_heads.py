@@ -1,12 +1,12 @@
 """Rotated students through the same :class:`DistillHeadMixin` as the 2D heads."""
 from typing import Optional
 
-from mmrotate.registry import MODELS
-
 from mmdet.structures.bbox import get_box_tensor
+from mmrotate.registry import MODELS
 from torch import Tensor
 
 from ld_plugin.models.dense_heads.distill_head_mixin import DistillHeadMixin
+
 from .rotated_fcos_distribution_head import RotatedFCOSDistributionHead, rotated_point_distances
 from .rotated_retina_distribution_head import RotatedRetinaDistributionHead
 

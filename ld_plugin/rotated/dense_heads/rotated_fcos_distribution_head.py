@@ -25,9 +25,12 @@ from mmrotate.models.dense_heads import RotatedFCOSHead
 from mmrotate.registry import MODELS
 from torch import Tensor
 
-from ld_plugin.models.dense_heads.distribution_regression import (DistributionRegressionMixin,
-                                                                  expected_values)
+from ld_plugin.models.dense_heads.distribution_regression import (
+    DistributionRegressionMixin,
+    expected_values,
+)
 from ld_plugin.models.task_modules.coders import prior_centers
+
 from .rotated_retina_distribution_head import check_support
 
 

@@ -15,8 +15,10 @@ from mmrotate.models.dense_heads import RotatedRetinaHead
 from mmrotate.registry import MODELS
 from torch import Tensor
 
-from ld_plugin.models.dense_heads.distribution_regression import (DistributionRegressionMixin,
-                                                                  expected_values)
+from ld_plugin.models.dense_heads.distribution_regression import (
+    DistributionRegressionMixin,
+    expected_values,
+)
 
 
 def check_support(name: str, support) -> Tuple[float, float]:

@@ -11,15 +11,14 @@ when the prior lies in several GTs' VLRs), as in the official code.
 from typing import Callable, List, Optional
 
 import torch
-from mmengine.structures import InstanceData
-from torch import Tensor
-
-from mmdet.models.task_modules.assigners import ATSSAssigner, AssignResult
-from mmdet.models.task_modules.assigners.atss_assigner import \
-    bbox_center_distance
+from mmdet.models.task_modules.assigners import AssignResult, ATSSAssigner
+from mmdet.models.task_modules.assigners.atss_assigner import bbox_center_distance
 from mmdet.registry import TASK_UTILS
 from mmdet.structures.bbox import bbox_overlaps, get_box_tensor
 from mmdet.utils import ConfigType
+from mmengine.structures import InstanceData
+from torch import Tensor
+
 from ...distill.recorder import Call, record_calls
 from ..diou import bbox_diou, check_diou_mode
 

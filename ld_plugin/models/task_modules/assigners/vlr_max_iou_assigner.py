@@ -6,12 +6,12 @@ priors per level (see :func:`vlr_weights`), weighted by IoU, **with the positive
 """
 from typing import List, Optional, Union
 
-from mmengine.structures import InstanceData
-
 from mmdet.models.task_modules.assigners import AssignResult, MaxIoUAssigner
 from mmdet.registry import TASK_UTILS
-from ..diou import check_diou_mode
+from mmengine.structures import InstanceData
+
 from ...distill.recorder import record_calls
+from ..diou import check_diou_mode
 from .vlr_atss_assigner import first_plain_iou, vlr_weights
 
 

@@ -1,4 +1,5 @@
-"""Box coder of the distribution heads: (left, top, right, bottom) distances from a prior's centre."""
+"""Box coder of the distribution heads: (left, top, right, bottom) distances from a prior's
+centre."""
 from typing import Optional, Sequence, Union
 
 from mmdet.models.task_modules.coders.base_bbox_coder import BaseBBoxCoder
