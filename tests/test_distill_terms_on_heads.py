@@ -154,47 +154,53 @@ def flat(maps, a):
                       for m in maps], dim=1)
 
 
+def check_bckd_formula(losses, outs, teacher, level_labels, decode):
+    """BCKD's two terms written out (official code): BCE(s, σ(t))·|σ(t) − σ(s)| summed over
+    classes at every prior, and 4 · (1 − GIoU) of the decoded boxes weighted by
+    max_c |σ(t_c) − σ(s_c)|, both over the positives; a level without any positive in the batch
+    contributes nothing. ``decode(n, rows)``: image n's (P, K) box rows -> (P, 4) boxes."""
+    labels = torch.cat(level_labels, dim=1)
+    num_pos = float(((labels >= 0) & (labels < NUM_CLASSES)).sum())
+    kept = torch.cat([torch.full((lbl.shape[1], ),
+                                 float(((lbl >= 0) & (lbl < NUM_CLASSES)).any()))
+                      for lbl in level_labels])
+    s_cls, t_cls = flat(outs[0], 1), flat(teacher.head_outs[0], 1)
+    ps, pt = s_cls.sigmoid(), t_cls.sigmoid()
+    bce = F.binary_cross_entropy_with_logits(s_cls, pt, reduction='none')
+    expected_cls = ((bce * (pt - ps).abs()).sum(-1) * kept).sum() / num_pos
+    torch.testing.assert_close(losses['loss_bckd_cls'], expected_cls, rtol=1e-4, atol=1e-5)
+    s_box, t_box = flat(outs[1], 1), flat(teacher.head_outs[1], 1)
+    expected_box = 0.0
+    for n in range(s_box.shape[0]):
+        w = (pt[n] - ps[n]).abs().max(dim=-1)[0]
+        giou = bbox_overlaps(decode(n, s_box[n]), decode(n, t_box[n]), mode='giou',
+                             is_aligned=True)
+        expected_box = expected_box + (w * (1 - giou) * kept).sum()
+    torch.testing.assert_close(losses['loss_bckd_box'], 4.0 * expected_box / num_pos,
+                               rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize('kind', ['gfl', 'atss', 'atss_dist'])
 def test_bckd_terms_equal_the_formula(kind):
     terms = {k: TERMS[k] for k in ('loss_bckd_cls', 'loss_bckd_box')}
     head, samples, teacher, losses, outs, sizes, metas, anchors, valid = \
         run_with_teacher(kind, terms, seed=3)
     targets = head.get_targets(anchors, valid, [s.gt_instances for s in samples], metas)
-    labels = torch.cat(targets[1], dim=1)
-    num_pos = float(((labels >= 0) & (labels < NUM_CLASSES)).sum())
-    # a level without any positive in the batch contributes nothing (official BCKD)
-    kept = torch.cat([torch.full((lbl.shape[1], ),
-                                 float(((lbl >= 0) & (lbl < NUM_CLASSES)).any()))
-                      for lbl in targets[1]])
-    s_cls, t_cls = flat(outs[0], 1), flat(teacher.head_outs[0], 1)
-    ps, pt = s_cls.sigmoid(), t_cls.sigmoid()
-    bce = F.binary_cross_entropy_with_logits(s_cls, pt, reduction='none')
-    expected_cls = ((bce * (pt - ps).abs()).sum(-1) * kept).sum() / num_pos
-    torch.testing.assert_close(losses['loss_bckd_cls'], expected_cls, rtol=1e-4, atol=1e-5)
-
     priors = torch.cat(head.prior_generator.grid_priors(sizes, device='cpu'))
     strides = torch.cat([torch.full((len(p), ), float(s[0])) for p, s in zip(
         head.prior_generator.grid_priors(sizes, device='cpu'), head.prior_generator.strides)])
-    s_box, t_box = flat(outs[1], 1), flat(teacher.head_outs[1], 1)
-    expected_box = 0.0
-    for n in range(2):
+
+    def decode(n, rows):
         if kind == 'gfl':
             centres = head.anchor_center(priors) / strides[:, None]
-            sb = head.bbox_coder.decode(centres, head.integral(s_box[n]))
-            tb = head.bbox_coder.decode(centres, head.integral(t_box[n]))
-        elif kind == 'atss_dist':  # anchor centre ± stride · integral, in pixels
+            return head.bbox_coder.decode(centres, head.integral(rows))
+        if kind == 'atss_dist':  # anchor centre ± stride · integral, in pixels
             centres = (priors[:, :2] + priors[:, 2:]) / 2
-            sd, td = (Integral(8)(b[n]) * strides[:, None] for b in (s_box, t_box))
-            sb = torch.cat([centres - sd[:, :2], centres + sd[:, 2:]], dim=1)
-            tb = torch.cat([centres - td[:, :2], centres + td[:, 2:]], dim=1)
-        else:
-            sb, tb = (head.bbox_coder.decode(priors, s_box[n]),
-                      head.bbox_coder.decode(priors, t_box[n]))
-        w = (pt[n] - ps[n]).abs().max(dim=-1)[0]
-        giou = bbox_overlaps(sb, tb, mode='giou', is_aligned=True)
-        expected_box = expected_box + (w * (1 - giou) * kept).sum()
-    torch.testing.assert_close(losses['loss_bckd_box'], 4.0 * expected_box / num_pos,
-                               rtol=1e-4, atol=1e-5)
+            distances = Integral(8)(rows) * strides[:, None]
+            return torch.cat([centres - distances[:, :2], centres + distances[:, 2:]], dim=1)
+        return head.bbox_coder.decode(priors, rows)
+
+    check_bckd_formula(losses, outs, teacher, targets[1], decode)
 
 
 def test_rank_mimicking_groups_follow_the_assignment():

@@ -3,7 +3,7 @@
 # EMA, the no-mosaic stage-2 pipeline from epoch 280. The distillation stops at epoch 280 with
 # the mosaic switch, as mmyolo's RTMDet distillation does (StopDistillHook). The method configs
 # inherit this and add distill_terms.
-_base_ = 'mmdet::rtmdet/rtmdet_s_8xb32-300e_coco.py'
+_base_ = ['mmdet::rtmdet/rtmdet_s_8xb32-300e_coco.py', './rtmdet_hooks.py']
 custom_imports = dict(imports=['ld_plugin'], allow_failed_imports=False)
 model = dict(
     type='ld_plugin.DistillSingleStageDetector',
@@ -11,10 +11,9 @@ model = dict(
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v3.0/rtmdet/rtmdet_m_8xb32-300e_coco/rtmdet_m_8xb32-300e_coco_20220719_112220-229f527c.pth',  # noqa: E501
     bbox_head=dict(type='ld_plugin.DistillRTMDetSepBNHead'))
 custom_hooks = [
-    dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0002, update_buffers=True,
-         priority=49),
-    dict(type='PipelineSwitchHook', switch_epoch=280,
+    {{_base_.rtmdet_ema_hook}},
+    dict(type='PipelineSwitchHook', switch_epoch={{_base_.rtmdet_switch_epoch}},
          switch_pipeline={{_base_.train_pipeline_stage2}}),
-    dict(type='ld_plugin.StopDistillHook', stop_epoch=280),
+    {{_base_.rtmdet_stop_distill_hook}},
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=256)
