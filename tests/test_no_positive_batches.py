@@ -83,7 +83,8 @@ def test_levels_without_positives_are_skipped_as_the_official_code(model):
     original = type(head).loss_distill
 
     def spy(self, student, teacher, recs, gts):
-        records.update(outs=student.head_outs, teacher=teacher, recs=recs)
+        # the detector passes {teacher name: outputs}; one teacher here
+        records.update(outs=student.head_outs, teacher=teacher['teacher'], recs=recs)
         return original(self, student, teacher, recs, gts)
 
     type(head).loss_distill = spy
