@@ -1,6 +1,6 @@
 """The demo: a released teacher -> plain and LD students over two seeds -> COCO mAP.
 
-    python tools/run_demo.py [--family gfl|atss|retinanet|fcos|rotated-retinanet|rotated-fcos]
+    python tools/run_demo.py [--family gfl|atss|retinanet|fcos|rtmdet|rtmdet-dist|rotated-...]
                              [--methods ld-dense-kd ld bckd rm-pfi fi-gibox] [--seeds 0 1]
                              [--student-iters 600] [--retrain-teacher] [--teacher-iters 2000]
                              [--work-dir work_dirs/demo]
@@ -40,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='detector family (default: gfl)')
     parser.add_argument('--methods', nargs='+', default=None, choices=METHODS,
                         help='distilled students to train (default: the recommended LD recipe, '
-                        'ld-dense-kd, where the family has it, else ld)')
+                        'ld-dense-kd, where the family has it, else ld, else the first')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--student-iters', type=int, default=600)
     parser.add_argument('--retrain-teacher', action='store_true',
@@ -53,7 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.methods is None:
         methods = FAMILIES[args.family]['methods']
-        args.methods = [RECOMMENDED_LD if RECOMMENDED_LD in methods else 'ld']
+        args.methods = [next(m for m in (RECOMMENDED_LD, 'ld', *methods) if m in methods)]
     return args
 
 
