@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import REPO_ROOT, load_script
+from conftest import REPO_ROOT, demo_batch, load_script
 
 
 def load_tool(name):
@@ -201,3 +201,36 @@ def test_paths_typed_by_the_user_are_read_from_their_working_directory(tmp_path,
     monkeypatch.chdir(REPO_ROOT / 'docs')
     assert compare.from_user('../data/real/x') == 'data/real/x'  # inside: relative to the root
     assert compare.from_user(None) is None
+
+
+def test_feature_adapters_follow_another_teachers_fpn_width():
+    """With a teacher of another FPN width, PFI / imitation / PKD adapters take its width, and the
+    adapted student builds and trains against that teacher (no channel error)."""
+    import torch
+    from mmengine.config import Config
+
+    from ld_plugin.utils.experiment import prepare_config
+    from ld_plugin.utils.families import FAMILIES
+    compare = load_tool('compare')
+    methods = FAMILIES['gfl']['methods']
+    narrow = Config.fromfile(str(REPO_ROOT / 'configs/mini/gfl_r18w16_fpn64_synthetic.py'))
+    default = Config.fromfile(str(REPO_ROOT / FAMILIES['gfl']['teacher']))
+    key = 'model.bbox_head.distill_terms.loss_imitation.loss.teacher_channels'
+    assert compare.adapter_overrides(methods['fi-gibox'], narrow) == {key: 64}
+    assert compare.adapter_overrides(methods['fi-gibox'], default) == {}
+    assert compare.adapter_overrides(methods['ld'], narrow) == {}
+    assert 'loss_pkd' in ''.join(compare.adapter_overrides(methods['crosskd-pkd'], narrow))
+
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    register_all_modules()
+    overrides = {'model.teacher_config': dict(narrow.model.to_dict(), _delete_=True),
+                 'model.teacher_ckpt': None, 'model.allow_random_teacher': True,
+                 **compare.adapter_overrides(methods['fi-gibox'], narrow)}
+    cfg, _ = prepare_config(str(REPO_ROOT / methods['fi-gibox']), 1, 'unused', 'unused', 0,
+                            overrides=overrides)
+    model = MODELS.build(cfg.model)
+    inputs, samples = demo_batch(model, num_classes=len(cfg.model.bbox_head.get('classes', []))
+                                 or cfg.model.bbox_head.num_classes, size=96)
+    losses = model.loss(inputs, samples)
+    assert torch.isfinite(losses['loss_imitation']) and losses['loss_imitation'] > 0

@@ -186,6 +186,37 @@ def stage_spec(name: str, config: str, iters: int, seed: int, args,
     return spec
 
 
+def adapter_overrides(config: str, teacher_cfg) -> Dict[str, int]:
+    """Point the feature adapters of a distilled config at the teacher's FPN width.
+
+    The family's distilled configs name the family teacher's width (e.g. a PFI or imitation
+    loss with ``teacher_channels=128``); with another ``--teacher-config`` every
+    ``teacher_channels`` set in the student head's distillation terms takes that teacher's
+    ``neck.out_channels`` instead.
+
+    Returns:
+        ``Config.merge_from_dict`` options (empty when the widths already match or the teacher
+        has no single FPN width).
+    """
+    from mmengine.config import Config
+    width = teacher_cfg.model.get('neck', {}).get('out_channels')
+    if not isinstance(width, int):
+        return {}
+    found = {}
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == 'teacher_channels' and isinstance(value, int) and value != width:
+                    found[f'{path}.{key}'] = width
+                else:
+                    walk(value, f'{path}.{key}')
+
+    walk(Config.fromfile(osp.join(ROOT, config)).model.get('bbox_head', {}).get(
+        'distill_terms', {}), 'model.bbox_head.distill_terms')
+    return found
+
+
 def prepare(spec: dict):
     from ld_plugin.utils.experiment import prepare_config
     return prepare_config(osp.join(ROOT, spec['config']), spec['iters'], spec['work_dir'],
@@ -462,7 +493,8 @@ def run(args, command: str) -> Optional[List[dict]]:
     specs = [stage_spec(f'plain_seed{seed}', family['student'], args.student_iters, seed, args)
              for seed in args.seeds]
     specs += [stage_spec(f'{method}_seed{seed}', args.configs[method], args.student_iters,
-                         seed, args, overrides)
+                         seed, args, {**overrides, **adapter_overrides(args.configs[method],
+                                                                       teacher_cfg)})
               for seed in args.seeds for method in args.methods]
     results = run_stages(specs, args, threads)
     args.failed = sorted(name for name, result in results.items() if result is None)
