@@ -1,6 +1,7 @@
 """tools/benchmark: the mini-benchmark's bookkeeping and short real runs of both benchmarks."""
 import json
 import os
+import os.path as osp
 import subprocess
 import sys
 
@@ -145,11 +146,12 @@ def _shapes_dataset(root, rotated: bool):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('fmt,family,methods', [('yolo', 'gfl', ['bckd']),
-                                                ('dota', 'rotated-fcos', ['ld', 'bckd'])])
-def test_compare_on_a_converted_dataset(fmt, family, methods, tmp_path):
+@pytest.mark.parametrize('fmt,family,methods,teacher_seeds', [
+    ('yolo', 'gfl', ['bckd'], ['0', '1']), ('dota', 'rotated-fcos', ['ld', 'bckd'], ['0'])])
+def test_compare_on_a_converted_dataset(fmt, family, methods, teacher_seeds, tmp_path):
     """Your own labels -> tools/convert_dataset.py -> compare.py: the classes come from the data
-    (2 for YOLO, 1 for DOTA), the report names the data and its metrics."""
+    (2 for YOLO, 1 for DOTA), the report names the data and its metrics; with two teacher seeds,
+    the methods also run from the second teacher alone and from both."""
     src = _shapes_dataset(tmp_path / 'src', rotated=fmt == 'dota')
     data = tmp_path / 'data'
     convert = subprocess.run([sys.executable, str(REPO_ROOT / 'tools/convert_dataset.py'),
@@ -160,6 +162,7 @@ def test_compare_on_a_converted_dataset(fmt, family, methods, tmp_path):
     command = [sys.executable, str(REPO_ROOT / 'tools/benchmark/compare.py'), '--data',
                str(data), '--img-size', '64', '--teacher-iters', '2', '--student-iters', '2',
                '--seeds', '0', '--methods', *methods, '--work-dir', str(tmp_path / 'work'),
+               '--teacher-seeds', *teacher_seeds,
                '--out', str(out), '--credit', 'made up for this test']
     proc = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=REPO_ROOT)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -173,6 +176,16 @@ def test_compare_on_a_converted_dataset(fmt, family, methods, tmp_path):
                       .read_text())
     teacher = spec['overrides']['model.teacher_config']
     assert teacher['bbox_head']['num_classes'] == (1 if fmt == 'dota' else 2)
+    if len(teacher_seeds) > 1:
+        for label in ('teacher (gfl_r34_fpn128_synthetic), seed 1', 'BCKD, teacher seed 1 alone',
+                      'BCKD, teachers 0 + 1 averaged'):
+            assert f'| {label} |' in text
+        spec = json.loads(next((tmp_path / 'work').rglob('bckd_2teachers_seed0.spec.json'))
+                          .read_text())
+        teachers = spec['overrides']['model.teachers']
+        assert teachers['seed0']['ckpt'] != teachers['seed1']['ckpt']
+        assert all(osp.isfile(REPO_ROOT / t['ckpt']) or osp.isfile(t['ckpt'])
+                   for t in teachers.values())
 
 
 def test_compare_refuses_data_without_meta_and_a_family_of_the_other_format(tmp_path):
@@ -234,3 +247,34 @@ def test_feature_adapters_follow_another_teachers_fpn_width():
                                  or cfg.model.bbox_head.num_classes, size=96)
     losses = model.loss(inputs, samples)
     assert torch.isfinite(losses['loss_imitation']) and losses['loss_imitation'] > 0
+
+
+def test_teacher_seeds_add_each_teacher_alone_and_all_averaged():
+    from types import SimpleNamespace
+
+    from mmengine.config import Config
+
+    from ld_plugin.utils.families import FAMILIES
+    compare = load_tool('compare')
+    methods = FAMILIES['gfl']['methods']
+    model = Config.fromfile(str(REPO_ROOT / 'configs/mini/gfl_r18w16_fpn64_synthetic.py')).model
+    teachers = {0: ({'checkpoint': 't0.pth'}, model.to_dict()),
+                3: ({'checkpoint': 't3.pth'}, model.to_dict())}
+    args = SimpleNamespace(configs=methods)
+    variants = compare.student_variants('rm-pfi', teachers, args)
+    assert [(name, label) for name, label, _ in variants] == [
+        ('rm-pfi', 'RM + PFI'), ('rm-pfi_tseed3', 'RM + PFI, teacher seed 3 alone'),
+        ('rm-pfi_2teachers', 'RM + PFI, teachers 0 + 3 averaged')]
+    assert variants[1][2]['model.teacher_ckpt'] == 't3.pth'
+    ensemble = variants[2][2]
+    assert {n: t['ckpt'] for n, t in ensemble['model.teachers'].items()} == \
+        {'seed0': 't0.pth', 'seed3': 't3.pth'}
+    terms = ensemble['model.bbox_head.distill_terms']
+    # the adapters follow the teachers' width (64) in every copy of the PFI term
+    assert terms['loss_pfi_seed0']['loss']['teacher_channels'] == 64
+    assert terms['loss_pfi_seed3']['teacher'] == 'seed3'
+    # CrossKD reads one teacher's head: no averaged variant, the single ones remain
+    assert [name for name, _, _ in compare.student_variants('crosskd', teachers, args)] == \
+        ['crosskd', 'crosskd_tseed3']
+    only = {0: teachers[0]}
+    assert [name for name, _, _ in compare.student_variants('ld', only, args)] == ['ld']

@@ -61,6 +61,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='a trained teacher checkpoint for --teacher-config (e.g. a released '
                         'one): tested, not trained')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    parser.add_argument('--teacher-seeds', type=int, nargs='+', default=[0],
+                        help='train the teacher once per seed (the first is --teacher-ckpt when '
+                        'given); with two or more, every method is also trained from each other '
+                        'teacher alone and from all of them at once (terms averaged)')
     parser.add_argument('--teacher-iters', type=int, default=1000)
     parser.add_argument('--student-iters', type=int, default=600)
     parser.add_argument('--img-size', '--image-size', dest='image_size', type=int, default=None,
@@ -120,6 +124,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f'--teacher-ckpt {args.teacher_ckpt} does not exist')
     if args.teacher_ckpt is not None and args.teacher_config is None:
         parser.error('--teacher-ckpt needs the --teacher-config it was trained with')
+    if len(set(args.teacher_seeds)) != len(args.teacher_seeds):
+        parser.error(f'--teacher-seeds {args.teacher_seeds}: give each seed once')
     return args
 
 
@@ -215,6 +221,54 @@ def adapter_overrides(config: str, teacher_cfg) -> Dict[str, int]:
     walk(Config.fromfile(osp.join(ROOT, config)).model.get('bbox_head', {}).get(
         'distill_terms', {}), 'model.bbox_head.distill_terms')
     return found
+
+
+def teacher_stage_spec(config: str, seed: int, args, checkpoint: Optional[str]) -> dict:
+    """The teacher stage of ``seed`` (tested only with ``checkpoint``); its work dir is named
+    by the hash of its config, so a changed teacher is retrained."""
+    probe = stage_spec('teacher', config, args.teacher_iters, seed, args, checkpoint=checkpoint)
+    return stage_spec(f"teacher_{probe['hash']}", config, args.teacher_iters, seed, args,
+                      checkpoint=checkpoint)
+
+
+def student_variants(method: str, teachers: Dict[int, tuple], args) -> List[tuple]:
+    """``(stage name, row label, config overrides)`` of a distilled method: from the first
+    teacher; with several teacher seeds also from each other one alone and from all at once
+    (:func:`ld_plugin.utils.teacher_ensemble.ensemble_overrides`).
+
+    Args:
+        teachers: teacher seed -> (stage result with ``checkpoint``, model config dict).
+    """
+    from mmengine.config import Config
+
+    from ld_plugin.utils.teacher_ensemble import ensemble_overrides
+    config = args.configs[method]
+    label = LABELS.get(method, method)
+    (first, (_, model)), *others = teachers.items()
+    widths = adapter_overrides(config, Config(dict(model=model)))
+
+    def alone(seed: int) -> dict:
+        return {'model.teacher_ckpt': teachers[seed][0]['checkpoint'],
+                'model.teacher_config': dict(teachers[seed][1], _delete_=True), **widths}
+
+    variants = [(method, label, alone(first))]
+    if not others:
+        return variants
+    variants += [(f'{method}_tseed{seed}', f'{label}, teacher seed {seed} alone', alone(seed))
+                 for seed, _ in others]
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    cfg.merge_from_dict(widths)
+    try:
+        ensemble = ensemble_overrides(cfg.model.to_dict(), {
+            f'seed{seed}': (model, result['checkpoint'])
+            for seed, (result, model) in teachers.items()})
+    except ValueError as err:
+        log(f'{method}: not trained from several teachers ({err})')
+        return variants
+    seeds = ' + '.join(map(str, teachers))
+    variants.append((f'{method}_{len(teachers)}teachers',
+                     f'{label}, teachers {seeds} averaged', ensemble))
+    return variants
 
 
 def prepare(spec: dict):
@@ -368,14 +422,16 @@ def mean(values: Sequence[float]) -> float:
 
 
 def report_rows(teacher: dict, students: Dict[str, List[dict]], key: str = 'coco/bbox_mAP',
-                teacher_label: str = 'teacher (R-34, FPN 128)') -> List[dict]:
+                teacher_label: str = 'teacher (R-34, FPN 128)',
+                labels: Optional[Dict[str, str]] = None) -> List[dict]:
     """One row per model: runs (per seed), the gap recovered on metric ``key`` (percent)."""
+    labels = LABELS if labels is None else labels
     plain = mean([100 * r[key] for r in students['plain']])
     gap = 100 * teacher[key] - plain
     rows = [dict(key='teacher', label=teacher_label, runs=[teacher], recovered=None)]
     for method, runs in students.items():
         value = mean([100 * r[key] for r in runs])
-        rows.append(dict(key=method, label=LABELS.get(method, method), runs=runs,
+        rows.append(dict(key=method, label=labels.get(method, method), runs=runs,
                          recovered=None if method == 'plain' or gap <= 0
                          else 100 * (value - plain) / gap))
     return rows
@@ -403,7 +459,10 @@ def markdown(rows: List[dict], gap: float, args, command: str, wall_s: float) ->
         f'Data: {describe_data(args)}.',
         f"Teacher: `{args.teacher_config or family['teacher']}` "
         + (f'(released checkpoint `{args.teacher_ckpt}`)' if args.teacher_ckpt else
-           f'({args.teacher_iters} iterations, seed 0)')
+           f'({args.teacher_iters} iterations, seed {args.teacher_seeds[0]})')
+        + (f' and the same config trained with seeds '
+           f"{', '.join(map(str, args.teacher_seeds[1:]))} ({args.teacher_iters} iterations)"
+           if len(args.teacher_seeds) > 1 else '')
         + f"; students: `{family['student']}` and the distilled configs of "
         f'the family ({args.student_iters} iterations, batch 8, seeds '
         f"{' '.join(map(str, args.seeds))}), all from scratch. Metrics on the validation "
@@ -440,7 +499,8 @@ def bar_chart(rows: List[dict], path: str, key: str, title: str) -> None:
         values = [100 * r[key] for r in row['runs']]
         ax.bar(i, mean(values), color='gray' if row['key'] in ('teacher', 'plain') else 'C0')
         ax.plot([i] * len(values), values, 'k.', markersize=6)
-    ax.axhline(mean([100 * r[key] for r in rows[1]['runs']]), color='C3', linestyle='--',
+    plain = next(row for row in rows if row['key'] == 'plain')
+    ax.axhline(mean([100 * r[key] for r in plain['runs']]), color='C3', linestyle='--',
                linewidth=1, label='plain student')
     ax.set_xticks(range(len(rows)))
     ax.set_xticklabels([row['label'] for row in rows], rotation=20, ha='right', fontsize=8)
@@ -473,40 +533,48 @@ def run(args, command: str) -> Optional[List[dict]]:
     prepare_data(args)
     family = FAMILIES[args.family]
     teacher_config = args.teacher_config or family['teacher']
-    # the teacher's work dir is named by the hash of its config: a changed teacher is retrained
-    probe = stage_spec('teacher', teacher_config, args.teacher_iters, 0, args,
-                       checkpoint=args.teacher_ckpt)
-    teacher_spec = stage_spec(f"teacher_{probe['hash']}", teacher_config, args.teacher_iters, 0,
-                              args, checkpoint=args.teacher_ckpt)
-    teacher = run_stages([teacher_spec], args, args.threads or cores)[teacher_spec['name']]
-    args.failed = [] if teacher is not None else [teacher_spec['name']]
-    if teacher is None:
+    teacher_specs = [teacher_stage_spec(teacher_config, seed, args,
+                                        args.teacher_ckpt if i == 0 else None)
+                     for i, seed in enumerate(args.teacher_seeds)]
+    parallel = min(args.jobs, len(teacher_specs))
+    trained = run_stages(teacher_specs, args, args.threads or max(1, cores // parallel))
+    args.failed = sorted(name for name, result in trained.items() if result is None)
+    if args.failed:
         return None
     title, key = METRICS[args.format][0]
-    log(f"teacher {title} {100 * teacher[key]:.1f} ({teacher['checkpoint']})")
+    # the students read a trained teacher: its checkpoint and its (dataset-adapted) config
+    teachers = {}  # teacher seed -> (result, model config)
+    for seed, spec in zip(args.teacher_seeds, teacher_specs):
+        result = trained[spec['name']]
+        teachers[seed] = (result, prepare(spec)[0].model.to_dict())
+        log(f"teacher (seed {seed}) {title} {100 * result[key]:.1f} ({result['checkpoint']})")
     if args.teacher_only:
         return None
-    # the students read the trained teacher: its checkpoint and its (dataset-adapted) config
-    teacher_cfg = prepare(teacher_spec)[0]
-    overrides = {'model.teacher_ckpt': teacher['checkpoint'],
-                 'model.teacher_config': dict(teacher_cfg.model.to_dict(), _delete_=True)}
     specs = [stage_spec(f'plain_seed{seed}', family['student'], args.student_iters, seed, args)
              for seed in args.seeds]
-    specs += [stage_spec(f'{method}_seed{seed}', args.configs[method], args.student_iters,
-                         seed, args, {**overrides, **adapter_overrides(args.configs[method],
-                                                                       teacher_cfg)})
-              for seed in args.seeds for method in args.methods]
+    labels = dict(LABELS)
+    for method in args.methods:
+        for name, label, overrides in student_variants(method, teachers, args):
+            labels[name] = label
+            specs += [stage_spec(f'{name}_seed{seed}', args.configs[method], args.student_iters,
+                                 seed, args, overrides) for seed in args.seeds]
     results = run_stages(specs, args, threads)
     args.failed = sorted(name for name, result in results.items() if result is None)
-    students = {method: [results[f'{method}_seed{seed}'] for seed in args.seeds
-                         if results.get(f'{method}_seed{seed}') is not None]
-                for method in ['plain', *args.methods]}
-    if not students['plain']:
+    students = {}
+    for spec in specs:
+        if results.get(spec['name']) is not None:
+            students.setdefault(spec['name'].rpartition('_seed')[0], []).append(
+                results[spec['name']])
+    if 'plain' not in students:
         log('no plain student finished; nothing to compare')
         return None
     teacher_label = 'teacher (' + osp.splitext(osp.basename(teacher_config))[0] + ')'
-    rows = report_rows(teacher, {m: runs for m, runs in students.items() if runs}, key,
-                       teacher_label)
+    first, *others = args.teacher_seeds
+    rows = report_rows(teachers[first][0], students, key, teacher_label
+                       + (f', seed {first}' if others else ''), labels)
+    rows[1:1] = [dict(key='teacher', label=f'{teacher_label}, seed {seed}',
+                      runs=[teachers[seed][0]], recovered=None) for seed in others]
+    teacher = teachers[first][0]
     gap = 100 * teacher[key] - mean([100 * r[key] for r in students['plain']])
     text = markdown(rows, gap, args, command, time.time() - start)
     print('\n' + text)
