@@ -110,9 +110,11 @@ def test_speed_benchmark_reports_ratios_and_ld_head_parity(tmp_path):
     speed = load_tool('speed')
     out = tmp_path / 'speed.md'
     result = speed.main(['--size', '64', '96', '--batch', '1', '--reps', '1', '--methods',
-                         'LD (full recipe)', '--out', str(out)])
-    (step,) = result['steps']
+                         'LD (full recipe)', 'LD (full recipe), two teachers', '--out', str(out)])
+    step, two = result['steps']
     assert step['ratio'] == pytest.approx(step['distill'] / (step['plain'] + step['teacher']))
+    assert (step['teachers'], two['teachers']) == (1, 2)
+    assert two['ratio'] == pytest.approx(two['distill'] / (two['plain'] + 2 * two['teacher']))
     for ours, theirs in result['ld_head']['values'].values():
         assert ours == pytest.approx(theirs, rel=1e-4)  # float32 sums in another order
     assert [r['num_gts'] for r in result['assigners']] == [10, 100]

@@ -6,7 +6,9 @@
 1. Training step of the GFL R-50 student with the R-101 teacher (COCO configs, random
    weights, random images and boxes): (a) the plain student step, (b) the teacher forward
    alone, (c) the distillation step of each method; reports (c) / ((a) + (b)), whose excess
-   over 1 is what the distillation terms and the VLR assignment cost (target <= 1.05).
+   over 1 is what the distillation terms and the VLR assignment cost (target <= 1.05). A
+   method with n teachers (the LD recipe averaged over two copies of the teacher) is divided
+   by (a) + n (b).
 2. The Main LD loss of ``DistillGFLHead`` against mmdet's ``LDHead`` on identical inputs:
    same loss value, time ratio of ``loss`` forward + backward.
 3. ``VLRATSSAssigner`` against mmdet's ``ATSSAssigner`` on the priors of one image, with 10 and
@@ -40,7 +42,7 @@ from ld_plugin.models.distill import DistillOutputs  # noqa: E402
 KD_TERMS = Config.fromfile(osp.join(ROOT, 'configs/_base_/distill/kd_terms.py'))
 LD_TERMS = Config.fromfile(osp.join(ROOT, 'configs/_base_/distill/ld_terms.py'))
 STUDENT = 'mmdet::gfl/gfl_r50_fpn_1x_coco.py'
-#: method -> (config, distill_terms override or None)
+#: method -> (config, distill_terms override or None[, number of teachers averaged])
 METHODS = {
     'LD (full recipe)': ('configs/ld/ld_r50-gflv1-r101_fpn_1x_coco.py', None),
     'BCKD': ('configs/bckd/bckd_r50-gflv1-r101_fpn_1x_coco.py', None),
@@ -50,6 +52,7 @@ METHODS = {
         'configs/feature_imitation/fi-gibox_r50-gflv1-r101_fpn_1x_coco.py', None),
     'CrossKD': ('configs/crosskd/crosskd_r50-gflv1-r101-ms-2x_fpn_1x_coco.py', None),
     'CrossKD + PKD': ('configs/crosskd/crosskd-pkd_r50-gflv1-r101-ms-2x_fpn_1x_coco.py', None),
+    'LD (full recipe), two teachers': ('configs/ld/ld_r50-gflv1-r101_fpn_1x_coco.py', None, 2),
 }
 
 
@@ -144,14 +147,24 @@ def load_config(spec: str) -> Config:
     return get_config(spec) if '::' in spec else Config.fromfile(osp.join(ROOT, spec))
 
 
-def build_model(config: str, distill_terms=None):
+def build_model(config: str, distill_terms=None, teachers: int = 1):
+    """The model of ``config`` with random weights; ``teachers`` > 1 averages that many copies
+    of its teacher (:func:`ld_plugin.utils.teacher_ensemble.ensemble_overrides`)."""
     cfg = load_config(config)
     model_cfg = cfg.model
+    if distill_terms is not None:
+        model_cfg.bbox_head.distill_terms = ConfigDict(distill_terms)
+    if teachers > 1:
+        from ld_plugin.utils.config import resolve_teacher_config
+        from ld_plugin.utils.teacher_ensemble import ensemble_overrides
+        teacher = resolve_teacher_config(model_cfg.teacher_config).to_dict()
+        cfg.merge_from_dict(ensemble_overrides(
+            model_cfg.to_dict(), {f'teacher{i}': (teacher, None) for i in range(teachers)}))
+        model_cfg = cfg.model
+        model_cfg.allow_random_teacher = True
     if 'teacher_ckpt' in model_cfg:
         model_cfg.teacher_ckpt = None  # random teacher weights: timing only, no download
         model_cfg.allow_random_teacher = True
-    if distill_terms is not None:
-        model_cfg.bbox_head.distill_terms = ConfigDict(distill_terms)
     model_cfg.backbone.init_cfg = None
     return MODELS.build(model_cfg)
 
@@ -183,8 +196,7 @@ def time_steps(args) -> List[dict]:
     items = {'plain': train_step(student, student.loss, args)}
     models = {}
     for method in args.methods:
-        config, terms = METHODS[method]
-        models[method] = build_model(config, terms)
+        models[method] = build_model(*METHODS[method])
         items[method] = train_step(models[method], models[method].loss, args)
     first = models[args.methods[0]]
     inputs, _ = random_batch(args)
@@ -193,9 +205,11 @@ def time_steps(args) -> List[dict]:
     plain, teacher = (statistics.median(times[k]) for k in ('plain', 'teacher'))
     rows = []
     for method in args.methods:
-        denominators = [p + t for p, t in zip(times['plain'], times['teacher'])]
+        teachers = len(models[method].teachers)
+        denominators = [p + teachers * t for p, t in zip(times['plain'], times['teacher'])]
         rows.append(dict(method=method, distill=statistics.median(times[method]), plain=plain,
-                         teacher=teacher, ratio=median_ratio(times[method], denominators)))
+                         teacher=teacher, teachers=teachers,
+                         ratio=median_ratio(times[method], denominators)))
         log(f"{method}: {rows[-1]['distill']:.3f} s; ratio {rows[-1]['ratio']:.3f}")
     return rows
 
@@ -297,8 +311,10 @@ def report(args, steps, ld_head, assigners) -> str:
         lines += ['### Training step (GFL R-101 teacher -> GFL R-50 student)', '',
                   f'(a) plain student step: {plain:.3f} s; (b) teacher forward alone: '
                   f'{teacher:.3f} s; (a) + (b) = {plain + teacher:.3f} s.', '',
-                  '| method | (c) distillation step (s) | (c) / ((a) + (b)) |', '|---|---|---|']
-        lines += [f"| {r['method']} | {r['distill']:.3f} | {r['ratio']:.3f} |" for r in steps]
+                  '| method | (c) distillation step (s) | (c) / ((a) + n (b)), n teachers |',
+                  '|---|---|---|']
+        lines += [f"| {r['method']} | {r['distill']:.3f} | {r['ratio']:.3f} (n = {r['teachers']}) |"
+                  for r in steps]
         lines.append('')
     if ld_head:
         lines += ["### Main LD: `DistillGFLHead` vs mmdet's `LDHead` (loss forward + backward)",
