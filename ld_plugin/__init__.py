@@ -2,7 +2,8 @@
 
 ``import ld_plugin`` registers every 2D component into mmdet's registries and, when MMRotate is
 installed, the rotated ones into mmrotate's (``ld_plugin.rotated``); it also makes mmengine
-checkpoints loadable under ``torch.load(weights_only=True)``.
+checkpoints loadable under ``torch.load(weights_only=True)`` and lets configs read after it
+name this plugin's configs as ``ld_plugin::<path under configs/>`` (``_base_``, teachers).
 
 Every registered part is also an attribute of the package, so a config may name it
 ``type='ld_plugin.<Name>'``: mmengine then imports the package itself to resolve the name, in
@@ -12,9 +13,11 @@ import importlib.util
 import warnings
 
 from .utils.checkpoint import register_checkpoint_safe_globals
+from .utils.package_scope import register_config_scope
 from .version import __version__
 
 register_checkpoint_safe_globals()
+register_config_scope()
 
 from . import datasets, engine, models  # noqa: E402,F401  (registration side effects)
 

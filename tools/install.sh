@@ -60,7 +60,8 @@ fi
 log "installing test and tool requirements"
 pip_ install -q -r "$ROOT/requirements/tests.txt"
 # Checked from outside the repository: there the package imports only if it is installed.
-if ! (cd / && "$PY" -c "import ld_plugin") 2>/dev/null; then
+# The editable install also links ld_plugin/.mim/{configs,tools} (setup.py): `ld_plugin::` paths.
+if ! (cd / && "$PY" -c "import ld_plugin") 2>/dev/null || [ ! -e "$ROOT/ld_plugin/.mim/configs" ]; then
     log "installing ld_plugin (editable)"
     pip_ install --no-build-isolation --no-deps -e "$ROOT"
 fi

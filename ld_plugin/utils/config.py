@@ -5,8 +5,10 @@ from typing import List, Union
 
 from mmengine.config import Config, ConfigDict
 
-#: ``configs/`` of the plugin (the repository root of an editable install).
-PLUGIN_CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs'
+from .package_scope import plugin_config_dir
+
+#: ``configs/`` of the plugin (packaged in ``ld_plugin/.mim``, or the source tree's).
+PLUGIN_CONFIG_DIR = plugin_config_dir()
 
 
 def _load_package_config(spec: str) -> Config:
