@@ -243,3 +243,84 @@ def test_killed_run_resumes_and_its_checkpoint_serves_plain_mmdet(synthetic_root
                                image], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert inferred.returncode == 0, inferred.stderr[-3000:]
     assert 'head GFLHead others []' in inferred.stdout
+
+
+SLOW_WRITER = '''
+import runpy, sys, time
+sys.path.insert(0, {repo!r})
+import ld_plugin.engine.hooks.atomic_checkpoint_hook as hook
+calls, write = [], hook.write_chunks
+def slow_write(file, data):  # the second checkpoint: half of it, then hang until killed
+    calls.append(len(data))
+    if len(calls) == 2:
+        file.write(memoryview(data)[:len(data) // 2])
+        file.flush()
+        open({marker!r}, 'w').close()
+        time.sleep(600)
+    write(file, data)
+hook.write_chunks = slow_write
+sys.argv = [{train!r}] + sys.argv[1:]
+runpy.run_path({train!r}, run_name='__main__')
+'''
+
+
+def test_sigkill_during_a_checkpoint_write_loses_nothing(synthetic_root, tmp_path):
+    """SIGKILL while the second checkpoint is half written (a slowed writer): the previous
+    checkpoint and last_checkpoint stay intact, ``--resume`` continues from it; a truncated file
+    (what mmengine's in-place write leaves) is named with the complete checkpoint to use,
+    whether given to ``--resume`` or named by last_checkpoint."""
+    import signal
+    import time
+
+    from ld_plugin.engine.resume import checkpoint_is_complete
+    work, marker = tmp_path / 'work', tmp_path / 'writing'
+    train = str(REPO_ROOT / 'tools/train.py')
+    wrapper = tmp_path / 'slow_train.py'
+    wrapper.write_text(SLOW_WRITER.format(repo=str(REPO_ROOT), marker=str(marker), train=train))
+    options = ['--work-dir', str(work), '--cfg-options', 'train_cfg.max_iters=6',
+               'train_cfg.val_interval=100', 'default_hooks.checkpoint.interval=2',
+               'default_hooks.logger.interval=1', 'train_dataloader.batch_size=2',
+               'param_scheduler.0.end=2', 'param_scheduler.1.begin=2',
+               'param_scheduler.1.end=6', *data_options(synthetic_root)]
+    config = str(REPO_ROOT / 'configs/mini/gfl_r18w16_fpn64_synthetic.py')
+    run = subprocess.Popen([sys.executable, str(wrapper), config, *options], cwd=REPO_ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    deadline = time.time() + 600
+    while not marker.exists() and run.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    assert run.poll() is None, 'the run ended before it could be killed:\n' + run.stdout.read()
+    os.killpg(run.pid, signal.SIGKILL)  # mid-write of iter_4.pth
+    run.wait()
+    assert checkpoint_is_complete(str(work / 'iter_2.pth'))
+    assert not (work / 'iter_4.pth').exists()
+    assert not checkpoint_is_complete(str(work / 'iter_4.pth.part'))  # the half-written part
+    assert (work / 'last_checkpoint').read_text() == str(work / 'iter_2.pth')
+
+    command = [sys.executable, train, config, *options]
+    resumed = subprocess.run(command + ['--resume'], cwd=REPO_ROOT, capture_output=True,
+                             text=True, timeout=600)
+    log = resumed.stdout + resumed.stderr
+    assert resumed.returncode == 0, log[-3000:]
+    assert 'resumed epoch: 0, iter: 2' in log and 'Iter(train) [6/6]' in log
+    assert checkpoint_is_complete(str(work / 'iter_6.pth'))
+    assert not list(work.glob('*.part'))  # the next write of iter_4.pth replaced the part
+
+    broken = work / 'iter_8.pth'
+    data = (work / 'iter_6.pth').read_bytes()
+    broken.write_bytes(data[:len(data) // 2])
+    given = subprocess.run(command + ['--resume', str(broken)], cwd=REPO_ROOT,
+                           capture_output=True, text=True, timeout=600)
+    assert given.returncode != 0
+    assert (f'--resume {broken}: the checkpoint is incomplete' in given.stderr
+            and f'--resume {work / "iter_6.pth"}' in given.stderr), given.stderr[-3000:]
+    assert 'Traceback' not in given.stderr
+
+    (work / 'last_checkpoint').write_text(str(broken))
+    longer = [o.replace('max_iters=6', 'max_iters=8') for o in command]
+    auto = subprocess.run(longer + ['--resume'], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=600)
+    log = auto.stdout + auto.stderr
+    assert auto.returncode == 0, log[-3000:]
+    assert f'names {broken}, which is incomplete' in log and 'resumed epoch: 0, iter: 6' in log
+    assert checkpoint_is_complete(str(broken))  # iter_8 written again, complete

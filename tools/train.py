@@ -14,7 +14,13 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import ld_plugin  # noqa: E402,F401  (registers the plugin, allow-lists checkpoint types)
-from ld_plugin.engine import add_dataset_model_check_hook, run_with_data_checks  # noqa: E402
+from ld_plugin.engine import (  # noqa: E402
+    IncompleteCheckpointError,
+    add_dataset_model_check_hook,
+    resume_checkpoint,
+    run_with_data_checks,
+    use_atomic_checkpoints,
+)
 from ld_plugin.utils.data_model_check import DatasetModelMismatchError  # noqa: E402
 from ld_plugin.utils.dataset_check import check_dataset_files  # noqa: E402
 
@@ -59,12 +65,14 @@ def build_config(args: argparse.Namespace) -> Config:
             raise SystemExit('--auto-scale-lr needs auto_scale_lr=dict(enable=..., '
                              'base_batch_size=...) in the config')
         cfg.auto_scale_lr.enable = True
-    if args.resume == 'auto':
+    if args.resume is not None:  # a truncated checkpoint is named here, not in torch.load
+        try:
+            cfg.load_from = resume_checkpoint(cfg.work_dir,
+                                              None if args.resume == 'auto' else args.resume)
+        except (FileNotFoundError, IncompleteCheckpointError) as error:
+            raise SystemExit(str(error)) from None
         cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+    use_atomic_checkpoints(cfg)  # a kill never leaves a truncated checkpoint
     return cfg
 
 

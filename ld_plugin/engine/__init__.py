@@ -1,7 +1,15 @@
-"""Runner parts of ld_plugin: the data check hook (registered into mmdet's ``HOOKS``) and the
-run helper of the tools."""
+"""Runner parts of ld_plugin: hooks (registered into mmdet's ``HOOKS``: data check, stop
+distillation, atomic checkpoints), the run helper of the tools and the ``--resume`` check."""
 from .checked_run import run_with_data_checks
-from .hooks import DatasetModelCheckHook, StopDistillHook, add_dataset_model_check_hook
+from .hooks import (
+                    AtomicCheckpointHook,
+                    DatasetModelCheckHook,
+                    StopDistillHook,
+                    add_dataset_model_check_hook,
+                    use_atomic_checkpoints,
+)
+from .resume import IncompleteCheckpointError, resume_checkpoint
 
-__all__ = ['DatasetModelCheckHook', 'StopDistillHook', 'add_dataset_model_check_hook',
-           'run_with_data_checks']
+__all__ = ['AtomicCheckpointHook', 'DatasetModelCheckHook', 'IncompleteCheckpointError',
+           'StopDistillHook', 'add_dataset_model_check_hook', 'resume_checkpoint',
+           'run_with_data_checks', 'use_atomic_checkpoints']

@@ -101,7 +101,9 @@ def cached_result(work_dir: str, config_hash: str) -> Optional[dict]:
 
 
 def resume_point(work_dir: str, config_hash: str) -> Optional[Tuple[str, int]]:
-    """The checkpoint (and its iteration) an interrupted stage with this config resumes from."""
+    """The checkpoint (and its iteration) an interrupted stage with this config resumes from
+    (none when ``last_checkpoint`` names a missing or truncated file)."""
+    from ..engine.resume import checkpoint_is_complete
     stage_file, last = osp.join(work_dir, 'stage.json'), osp.join(work_dir, 'last_checkpoint')
     if not (osp.isfile(stage_file) and osp.isfile(last)):
         return None
@@ -111,7 +113,7 @@ def resume_point(work_dir: str, config_hash: str) -> Optional[Tuple[str, int]]:
     with open(last) as f:
         checkpoint = f.read().strip()
     match = re.search(r'iter_(\d+)\.pth$', checkpoint)
-    if match is None or not osp.isfile(checkpoint):
+    if match is None or not checkpoint_is_complete(checkpoint):
         return None
     return checkpoint, int(match.group(1))
 
@@ -149,8 +151,9 @@ def train_and_test(name: str, cfg: Config, config_hash: str, iters: int,
         cfg.resume, cfg.load_from = True, resumed[0]
         log(f'{name}: resuming from {resumed[0]} ({resumed[1]}/{iters} iterations done)')
     start = time.time()
-    from ..engine import add_dataset_model_check_hook
+    from ..engine import add_dataset_model_check_hook, use_atomic_checkpoints
     add_dataset_model_check_hook(cfg)  # data vs model before the first iteration, as the tools
+    use_atomic_checkpoints(cfg)  # a stage killed mid-write resumes from its last checkpoint
     runner = Runner.from_cfg(cfg)
     runner.train()
     done_before = 0 if resumed is None else resumed[1]

@@ -1,0 +1,113 @@
+"""Checkpoints that survive a kill: every checkpoint file and ``last_checkpoint`` is written to
+``<name>.part`` in the same folder, flushed to disk and renamed over ``<name>`` (an atomic
+replace on POSIX and Windows), so a kill mid-write leaves the previous files intact.
+
+mmengine's ``CheckpointHook`` writes in place: a kill during the write leaves a truncated
+``iter_N.pth`` that ``last_checkpoint`` may already name (``--resume`` then fails in
+``torch.load`` with a zip error).
+"""
+import builtins
+import contextlib
+import os
+import os.path as osp
+from typing import IO, Iterator, Union
+
+import mmengine
+from mmdet.registry import HOOKS
+from mmengine.config import Config
+from mmengine.fileio.backends import LocalBackend
+from mmengine.hooks import CheckpointHook
+from mmengine.hooks import checkpoint_hook as checkpoint_hook_module
+
+#: suffix of a file being written; it replaces the target only once complete
+PART_SUFFIX = '.part'
+#: bytes per ``write`` call
+CHUNK_BYTES = 16 << 20
+
+
+def write_chunks(file: IO[bytes], data: bytes) -> None:
+    """Write ``data`` in chunks of :data:`CHUNK_BYTES`."""
+    view = memoryview(data)
+    for start in range(0, len(view), CHUNK_BYTES):
+        file.write(view[start:start + CHUNK_BYTES])
+
+
+@contextlib.contextmanager
+def atomic_file(path: Union[str, os.PathLike], mode: str = 'wb',
+                encoding: Union[str, None] = None) -> Iterator[IO]:
+    """Open ``path`` for writing; what is written reaches ``path`` only when the block ends
+    normally (``<path>.part``, flush + fsync, ``os.replace``). On an exception the part file is
+    removed; after a kill it stays beside an untouched ``path``."""
+    path = os.fspath(path)
+    part = path + PART_SUFFIX
+    try:
+        with builtins.open(part, mode, encoding=encoding) as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(part)
+        raise
+    os.replace(part, path)
+    with contextlib.suppress(OSError):  # make the rename itself durable where supported
+        folder = os.open(osp.dirname(osp.abspath(path)), os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def _atomic_put(backend: LocalBackend, obj: bytes, filepath) -> None:
+    """``LocalBackend.put`` (what ``save_checkpoint`` calls), atomically."""
+    mmengine.mkdir_or_exist(osp.dirname(filepath))
+    with atomic_file(filepath) as file:
+        write_chunks(file, obj)
+
+
+def _open(file, mode: str = 'r', *args, **kwargs):
+    """``open`` for the checkpoint hook's module: writes (``last_checkpoint``) are atomic."""
+    if 'w' in mode and not args and set(kwargs) <= {'encoding'}:
+        return atomic_file(file, mode, **kwargs)
+    return builtins.open(file, mode, *args, **kwargs)
+
+
+@contextlib.contextmanager
+def atomic_checkpoint_writes() -> Iterator[None]:
+    """Within the block, local checkpoint files and ``last_checkpoint`` are written atomically
+    (:func:`atomic_file`)."""
+    put = LocalBackend.put
+    LocalBackend.put = _atomic_put
+    checkpoint_hook_module.open = _open
+    try:
+        yield
+    finally:
+        LocalBackend.put = put
+        del checkpoint_hook_module.open
+
+
+@HOOKS.register_module()
+class AtomicCheckpointHook(CheckpointHook):
+    """mmengine's ``CheckpointHook`` (same arguments) whose checkpoints, best checkpoints and
+    ``last_checkpoint`` are written atomically: a kill never leaves a truncated checkpoint
+    under its final name. ``tools/train.py`` and the benchmarks use it in place of
+    ``CheckpointHook`` (:func:`use_atomic_checkpoints`); in a config:
+    ``default_hooks = dict(checkpoint=dict(type='ld_plugin.AtomicCheckpointHook', ...))``.
+    """
+
+    def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+        with atomic_checkpoint_writes():
+            super()._save_checkpoint_with_step(runner, step, meta)
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        with atomic_checkpoint_writes():
+            super()._save_best_checkpoint(runner, metrics)
+
+
+def use_atomic_checkpoints(cfg: Config) -> None:
+    """Make the config's ``default_hooks.checkpoint`` an :class:`AtomicCheckpointHook` when it
+    is mmengine's ``CheckpointHook`` (its arguments are kept; another type is left alone)."""
+    hook = cfg.get('default_hooks', {}).get('checkpoint')
+    if hook is not None and hook.get('type') in ('CheckpointHook', 'mmengine.CheckpointHook',
+                                                 CheckpointHook):
+        hook['type'] = 'ld_plugin.AtomicCheckpointHook'
