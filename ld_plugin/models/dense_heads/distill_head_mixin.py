@@ -17,6 +17,7 @@ from mmdet.structures.bbox import get_box_tensor
 from mmdet.utils import InstanceList, OptConfigType
 from mmengine.logging import MMLogger
 from torch import Tensor
+from torch.profiler import record_function
 
 from ..distill import DistillOutputs, DistillTargets, build_distill_terms
 from ..distill.compatibility import check_teacher_detector
@@ -170,7 +171,8 @@ class DistillHeadMixin:
                 f'{type(self).__name__}: distill_terms {list(self.distill_terms)} are not '
                 'evaluated: the detector passes no teacher outputs (use '
                 "type='DistillSingleStageDetector' with teacher_config and teacher_ckpt)")
-        with self.recording_targets(outs[0], record=distill) as records:
+        with self.recording_targets(outs[0], record=distill) as records, \
+                record_function('ld_plugin:base_losses_and_recording'):
             losses = self.loss_by_feat(*outs, batch_gt_instances, batch_img_metas,
                                        batch_gt_instances_ignore)
         if distill:
@@ -216,9 +218,10 @@ class DistillHeadMixin:
             return inputs[id(outputs)]
 
         losses = {}
-        for name, term in self.distill_terms.items():
+        for name, term in self.distill_terms.items():  # profiler labels: see speed.py --profile
             outputs = teacher if isinstance(teacher, DistillOutputs) else teacher[term.teacher]
-            losses[name] = term(inputs_for(outputs))
+            with record_function(f'ld_plugin:term:{name}'):
+                losses[name] = term(inputs_for(outputs))
         return losses
 
     def _strides(self) -> List[int]:

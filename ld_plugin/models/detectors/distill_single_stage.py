@@ -11,6 +11,7 @@ from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.logging import MMLogger
 from torch import Tensor
+from torch.profiler import record_function
 
 from ...utils.config import resolve_teacher_config
 from ...utils.teacher_specs import ckpt_key, teacher_specs
@@ -137,7 +138,7 @@ class DistillSingleStageDetector(SingleStageDetector):
         name = next(iter(self.teachers)) if name is None else name
         teacher = self.teachers[name]
         head = teacher.bbox_head if self.teacher_heads_needed[name] else None
-        with torch.no_grad():
+        with torch.no_grad(), record_function(f'ld_plugin:teacher_forward:{name}'):
             feats = teacher.extract_feat(batch_inputs)
             if head is None:
                 return DistillOutputs(feats=feats)
