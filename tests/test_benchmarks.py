@@ -110,8 +110,17 @@ def test_speed_benchmark_reports_ratios_and_ld_head_parity(tmp_path):
     speed = load_tool('speed')
     out = tmp_path / 'speed.md'
     result = speed.main(['--size', '64', '96', '--batch', '1', '--reps', '1', '--methods',
-                         'LD (full recipe)', 'LD (full recipe), two teachers', '--out', str(out)])
-    step, two = result['steps']
+                         'LD (full recipe)', 'LD (full recipe), two teachers', '--amp', 'both',
+                         '--out', str(out)])
+    step, two, amp_step, amp_two = result['steps']
+    assert [r['amp'] for r in result['steps']] == [False, False, True, True]
+    assert amp_two['ratio'] == pytest.approx(
+        amp_two['distill'] / (amp_two['plain'] + 2 * amp_two['teacher']))
+    assert 'mixed precision (torch.bfloat16)' in out.read_text()  # the CPU path of --amp
+    for row in result['steps']:  # peak memory above the idle model, from the profiler on CPU
+        assert row['peak'] > 0 and row['peak_plain'] > 0 and row['peak_teacher'] > 0
+        assert row['memory_ratio'] == pytest.approx(
+            row['peak'] / (row['peak_plain'] + row['teachers'] * row['peak_teacher']))
     assert step['ratio'] == pytest.approx(step['distill'] / (step['plain'] + step['teacher']))
     assert (step['teachers'], two['teachers']) == (1, 2)
     assert two['ratio'] == pytest.approx(two['distill'] / (two['plain'] + 2 * two['teacher']))
@@ -120,6 +129,20 @@ def test_speed_benchmark_reports_ratios_and_ld_head_parity(tmp_path):
     assert [r['num_gts'] for r in result['assigners']] == [10, 100]
     assert all(r['same_positives'] for r in result['assigners'])
     assert '| LD (full recipe) |' in out.read_text()
+
+
+def test_peak_bytes_follows_allocations_and_frees():
+    import torch
+    speed = load_tool('speed')
+
+    def work():  # 4 MB alive, then 4 + 4, one freed, then 4 + 8: peak 12 MB
+        a = torch.ones(1000, 1000)
+        b = a * 2
+        del a
+        c = torch.ones(2000, 1000)
+        return float(b.sum() + c.sum())
+
+    assert speed.peak_bytes(work, 'cpu') == pytest.approx(12e6, rel=0.01)
 
 
 def _shapes_dataset(root, rotated: bool):

@@ -64,6 +64,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--gts', type=int, default=10, help='GT boxes per image (default: 10)')
     parser.add_argument('--reps', type=int, default=3, help='timed runs per item (default: 3)')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--amp', choices=['off', 'on', 'both'], default='off',
+                        help='time the training steps in mixed precision too (autocast: float16 '
+                        'with a loss scaler on CUDA, bfloat16 on CPU); default off')
     parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS),
                         metavar='METHOD', help=f'methods to time (default: all: {list(METHODS)})')
     parser.add_argument('--skip', nargs='+', default=[], choices=['steps', 'ld-head', 'assigner'],
@@ -112,6 +115,29 @@ def round_robin(items: Dict[str, Callable[[], None]], reps: int, device: str,
             log(f'{label}round {round_index}/{reps}: ' +
                 ', '.join(f'{name} {times[name][-1]:.3f} s' for name in items))
     return times
+
+
+def peak_bytes(fn: Callable[[], None], device: str) -> int:
+    """Peak of the tensor memory allocated during one call of ``fn``, above the level before
+    it: the CUDA allocator's peak counter, or on CPU the profiler's allocation and free events
+    in time order."""
+    if device.startswith('cuda'):
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
+        fn()
+        torch.cuda.synchronize(device)
+        return torch.cuda.max_memory_allocated(device) - before
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    current = peak = 0
+    for event in sorted(prof.events(), key=lambda e: e.time_range.start):
+        # an operator's own allocations net of its frees; frees outside operators: [memory]
+        current += event.cpu_memory_usage if event.name == '[memory]' \
+            else event.self_cpu_memory_usage
+        peak = max(peak, current)
+    return peak
 
 
 def median_ratio(numerators: List[float], denominators: List[float]) -> float:
@@ -169,48 +195,74 @@ def build_model(config: str, distill_terms=None, teachers: int = 1):
     return MODELS.build(model_cfg)
 
 
-def train_step(model, loss: Callable, args) -> Callable[[], None]:
-    """One training step of ``model`` on a fixed random batch: loss, backward, SGD step."""
+def autocast(device: str, amp: bool):
+    """Mixed precision as mmengine's ``AmpOptimWrapper`` runs it: float16 on CUDA, bfloat16 on
+    CPU (where float16 autocast is not supported)."""
+    cuda = device.startswith('cuda')
+    return torch.autocast('cuda' if cuda else 'cpu',
+                          dtype=torch.float16 if cuda else torch.bfloat16, enabled=amp)
+
+
+def train_step(model, loss: Callable, args, amp: bool = False) -> Callable[[], None]:
+    """One training step of ``model`` on a fixed random batch: loss, backward, SGD step (the
+    loss under autocast and the backward through a loss scaler with ``amp`` on CUDA)."""
     model.to(args.device).train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(params, lr=1e-6, momentum=0.9)
+    scaler = torch.amp.GradScaler('cuda', enabled=amp and args.device.startswith('cuda'))
     inputs, samples = random_batch(args)
 
     def step():
         optimizer.zero_grad()
-        losses = loss(inputs, samples)
-        total = sum(v.sum() if isinstance(v, torch.Tensor) else sum(x.sum() for x in v)
-                    for k, v in losses.items() if 'loss' in k)
-        total.backward()
-        optimizer.step()
+        with autocast(args.device, amp):
+            losses = loss(inputs, samples)
+            total = sum(v.sum() if isinstance(v, torch.Tensor) else sum(x.sum() for x in v)
+                        for k, v in losses.items() if 'loss' in k)
+        scaler.scale(total).backward()
+        scaler.step(optimizer)
+        scaler.update()
 
     return step
 
 
 def time_steps(args) -> List[dict]:
     """(a), (b) and each (c), timed round-robin: every round times all of them once, so that
-    a change of machine load affects the numerator and the denominator of a ratio alike."""
+    a change of machine load affects the numerator and the denominator of a ratio alike; once
+    per precision of ``--amp``."""
     log(f'building the plain student ({STUDENT}) and the distillation models '
         f'(batch {args.batch} at {args.size[0]}x{args.size[1]})')
     student = build_model(STUDENT)
-    items = {'plain': train_step(student, student.loss, args)}
-    models = {}
-    for method in args.methods:
-        models[method] = build_model(*METHODS[method])
-        items[method] = train_step(models[method], models[method].loss, args)
+    models = {method: build_model(*METHODS[method]) for method in args.methods}
     first = models[args.methods[0]]
     inputs, _ = random_batch(args)
-    items['teacher'] = lambda: first.teacher_outputs(inputs)
-    times = round_robin(items, args.reps, args.device, 'training steps: ')
-    plain, teacher = (statistics.median(times[k]) for k in ('plain', 'teacher'))
     rows = []
-    for method in args.methods:
-        teachers = len(models[method].teachers)
-        denominators = [p + teachers * t for p, t in zip(times['plain'], times['teacher'])]
-        rows.append(dict(method=method, distill=statistics.median(times[method]), plain=plain,
-                         teacher=teacher, teachers=teachers,
-                         ratio=median_ratio(times[method], denominators)))
-        log(f"{method}: {rows[-1]['distill']:.3f} s; ratio {rows[-1]['ratio']:.3f}")
+    for amp in {'off': [False], 'on': [True], 'both': [False, True]}[args.amp]:
+        items = {'plain': train_step(student, student.loss, args, amp)}
+        items.update({method: train_step(model, model.loss, args, amp)
+                      for method, model in models.items()})
+
+        def teacher_forward(amp=amp):
+            with autocast(args.device, amp):
+                first.teacher_outputs(inputs)
+
+        items['teacher'] = teacher_forward
+        precision = 'AMP' if amp else 'float32'
+        times = round_robin(items, args.reps, args.device, f'training steps ({precision}): ')
+        plain, teacher = (statistics.median(times[k]) for k in ('plain', 'teacher'))
+        peaks = {name: peak_bytes(fn, args.device) for name, fn in items.items()}
+        for method in args.methods:
+            teachers = len(models[method].teachers)
+            denominators = [p + teachers * t for p, t in zip(times['plain'], times['teacher'])]
+            rows.append(dict(method=method, amp=amp, distill=statistics.median(times[method]),
+                             plain=plain, teacher=teacher, teachers=teachers,
+                             ratio=median_ratio(times[method], denominators),
+                             peak=peaks[method], peak_plain=peaks['plain'],
+                             peak_teacher=peaks['teacher'],
+                             memory_ratio=peaks[method] / (peaks['plain']
+                                                           + teachers * peaks['teacher'])))
+            log(f"{method} ({precision}): {rows[-1]['distill']:.3f} s; ratio "
+                f"{rows[-1]['ratio']:.3f}; peak memory {peaks[method] / 2 ** 20:.0f} MiB, "
+                f"ratio {rows[-1]['memory_ratio']:.3f}")
     return rows
 
 
@@ -306,15 +358,22 @@ def report(args, steps, ld_head, assigners) -> str:
     lines = [f'Device: {device_name(args.device)}; torch {torch.__version__}; input '
              f'{args.batch} x {height}x{width}, {args.gts} GTs per image; median of '
              f'{args.reps} runs after a warm-up.', '']
-    if steps:
-        plain, teacher = steps[0]['plain'], steps[0]['teacher']
-        lines += ['### Training step (GFL R-101 teacher -> GFL R-50 student)', '',
+    for amp in sorted({r['amp'] for r in steps}):
+        rows = [r for r in steps if r['amp'] == amp]
+        plain, teacher = rows[0]['plain'], rows[0]['teacher']
+        precision = f'mixed precision ({autocast(args.device, True).fast_dtype})' if amp \
+            else 'float32'
+        mib = 2 ** 20
+        lines += [f'### Training step (GFL R-101 teacher -> GFL R-50 student), {precision}', '',
                   f'(a) plain student step: {plain:.3f} s; (b) teacher forward alone: '
-                  f'{teacher:.3f} s; (a) + (b) = {plain + teacher:.3f} s.', '',
-                  '| method | (c) distillation step (s) | (c) / ((a) + n (b)), n teachers |',
-                  '|---|---|---|']
-        lines += [f"| {r['method']} | {r['distill']:.3f} | {r['ratio']:.3f} (n = {r['teachers']}) |"
-                  for r in steps]
+                  f'{teacher:.3f} s; (a) + (b) = {plain + teacher:.3f} s. Peak tensor memory '
+                  f"above the idle model: (a) {rows[0]['peak_plain'] / mib:.0f} MiB, (b) "
+                  f"{rows[0]['peak_teacher'] / mib:.0f} MiB.", '',
+                  '| method | (c) distillation step (s) | (c) / ((a) + n (b)), n teachers | '
+                  'peak memory of (c) (MiB) | peak (c) / ((a) + n (b)) |',
+                  '|---|---|---|---|---|']
+        lines += [f"| {r['method']} | {r['distill']:.3f} | {r['ratio']:.3f} (n = {r['teachers']}) "
+                  f"| {r['peak'] / mib:.0f} | {r['memory_ratio']:.3f} |" for r in rows]
         lines.append('')
     if ld_head:
         lines += ["### Main LD: `DistillGFLHead` vs mmdet's `LDHead` (loss forward + backward)",
