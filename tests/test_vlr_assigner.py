@@ -139,6 +139,18 @@ def test_diou_pairwise_matrix(mode):
             assert out[i, j].item() == pytest.approx(ref_diou(a, b, mode))
 
 
+@pytest.mark.parametrize('mode', ['diou', 'official'])
+def test_diou_of_aligned_pairs(mode):
+    b1 = torch.tensor([p[0] for p in PAIRS], dtype=torch.float64)
+    b2 = torch.tensor([p[1] for p in PAIRS], dtype=torch.float64)
+    out = bbox_diou(b1, b2, mode, is_aligned=True)
+    assert out.shape == (len(PAIRS), )
+    assert out.tolist() == pytest.approx(
+        [ref_diou(a, b, mode) for a, b in zip(b1.tolist(), b2.tolist())])
+    with pytest.raises(ValueError, match='same shape'):
+        bbox_diou(b1, b2[:2], mode, is_aligned=True)
+
+
 def test_diou_empty_and_bad_mode():
     assert bbox_diou(torch.zeros(0, 4), torch.ones(3, 4)).shape == (0, 3)
     assert bbox_diou(torch.ones(2, 4), torch.zeros(0, 4)).shape == (2, 0)

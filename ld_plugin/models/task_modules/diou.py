@@ -33,8 +33,10 @@ def bbox_diou(bboxes1: Tensor,
               bboxes2: Tensor,
               mode: str = 'diou',
               eps: float = 1e-6,
-              iou: Optional[Tensor] = None) -> Tensor:
-    """Pairwise DIoU between ``bboxes1`` (n, 4) and ``bboxes2`` (m, 4).
+              iou: Optional[Tensor] = None,
+              is_aligned: bool = False) -> Tensor:
+    """Pairwise DIoU between ``bboxes1`` (n, 4) and ``bboxes2`` (m, 4), or with
+    ``is_aligned`` the DIoU of each pair ``(bboxes1[i], bboxes2[i])`` (n = m).
 
     Boxes are in ``(x1, y1, x2, y2)`` format. Denominators are clamped to
     ``eps`` as in mmdet's ``bbox_overlaps``. Computed one coordinate at a
@@ -48,16 +50,25 @@ def bbox_diou(bboxes1: Tensor,
             (overlap / area(bboxes1) - rho^2/c^2). Defaults to ``'diou'``.
         eps (float): Lower bound of the denominators. Defaults to 1e-6.
         iou (Tensor, optional): (n, m) IoU of the two sets, already computed
-            (e.g. by the assigner); reused in ``'diou'`` mode.
+            (e.g. by the assigner), or (n,) with ``is_aligned``; reused in
+            ``'diou'`` mode.
+        is_aligned (bool): DIoU of the n aligned pairs. Defaults to False.
 
     Returns:
-        Tensor: Shape (n, m), dtype and device of ``bboxes1``; values lie in
-        (-1, 1] for ``'diou'``.
+        Tensor: Shape (n, m), or (n,) with ``is_aligned``, dtype and device of
+        ``bboxes1``; values lie in (-1, 1] for ``'diou'``.
     """
     check_diou_mode(mode)
     bboxes2 = bboxes2.to(bboxes1)
-    x1a, y1a, x2a, y2a = (bboxes1[:, i, None] for i in range(4))  # (n, 1)
-    x1b, y1b, x2b, y2b = (bboxes2[None, :, i] for i in range(4))  # (1, m)
+    if is_aligned:
+        if bboxes1.shape != bboxes2.shape:
+            raise ValueError(f'is_aligned needs boxes of the same shape, got '
+                             f'{tuple(bboxes1.shape)} and {tuple(bboxes2.shape)}')
+        x1a, y1a, x2a, y2a = bboxes1[:, :4].unbind(1)  # (n,)
+        x1b, y1b, x2b, y2b = bboxes2[:, :4].unbind(1)
+    else:
+        x1a, y1a, x2a, y2a = (bboxes1[:, i, None] for i in range(4))  # (n, 1)
+        x1b, y1b, x2b, y2b = (bboxes2[None, :, i] for i in range(4))  # (1, m)
 
     if mode == 'diou' and iou is not None:
         ratio = iou.to(bboxes1)

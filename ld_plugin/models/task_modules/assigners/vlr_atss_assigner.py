@@ -12,6 +12,7 @@ from typing import Callable, List, Optional
 
 import torch
 from mmdet.models.task_modules.assigners import AssignResult, ATSSAssigner
+from mmdet.models.task_modules.assigners import atss_assigner as atss_module
 from mmdet.models.task_modules.assigners.atss_assigner import bbox_center_distance
 from mmdet.registry import TASK_UTILS
 from mmdet.structures.bbox import bbox_overlaps, get_box_tensor
@@ -30,7 +31,8 @@ def atss_iou_thresholds(priors: Tensor,
                         overlaps: Tensor,
                         num_level_priors: List[int],
                         topk: int,
-                        ignore_mask: Optional[Tensor] = None) -> Tensor:
+                        ignore_mask: Optional[Tensor] = None,
+                        distances: Optional[Tensor] = None) -> Tensor:
     """ATSS positive threshold α_pos of every GT.
 
     On each FPN level the ``topk`` priors whose centres are nearest to the GT
@@ -45,14 +47,17 @@ def atss_iou_thresholds(priors: Tensor,
         num_level_priors (list[int]): Number of priors of each level.
         topk (int): Candidates per level.
         ignore_mask (Tensor, optional): (n,) bool, priors to ignore.
+        distances (Tensor, optional): (n, m) prior-GT centre distances already
+            computed by the assigner, ignored priors at INF.
 
     Returns:
         Tensor: (m,) thresholds. NaN when there is a single candidate in all
         (unbiased std of one value), in which case ATSS has no positive.
     """
-    distances = bbox_center_distance(gt_bboxes, priors)  # (n, m)
-    if ignore_mask is not None:
-        distances[ignore_mask] = INF
+    if distances is None:
+        distances = bbox_center_distance(gt_bboxes, priors)  # (n, m)
+        if ignore_mask is not None:
+            distances[ignore_mask] = INF
 
     candidate_idxs = []
     start = 0
@@ -93,7 +98,8 @@ def vlr_weights(priors: Tensor,
                 ignore_mask: Optional[Tensor] = None,
                 iou_calculator: Optional[Callable[[Tensor, Tensor],
                                                   Tensor]] = None,
-                overlaps: Optional[Tensor] = None) -> Tensor:
+                overlaps: Optional[Tensor] = None,
+                distances: Optional[Tensor] = None) -> Tensor:
     """Soft VLR weights of all priors of one image.
 
     For each GT g: α_pos(g) is the ATSS threshold (see
@@ -122,9 +128,16 @@ def vlr_weights(priors: Tensor,
         overlaps (Tensor, optional): (n, m) ``iou_calculator(priors, gts)``
             already computed by the assigner (reused, also for the DIoU when the
             calculator is the plain IoU).
+        distances (Tensor, optional): (n, m) centre distances already computed
+            by the ATSS assignment (ignored priors at INF), reused.
 
     Returns:
         Tensor: (n,) weights in [0, 1], dtype and device of ``priors``.
+
+    The DIoU is evaluated only on the pairs that can carry a weight: a pair
+    with IoU 0 adds nothing to the max, and with the true DIoU and the plain
+    IoU, DIoU <= IoU, so a pair with IoU < α_vl cannot be in the VLR. The
+    result equals the dense evaluation over all pairs.
     """
     if not 0.0 <= gamma <= 1.0:
         raise ValueError(f'gamma must be in [0, 1], got {gamma!r}')
@@ -142,14 +155,22 @@ def vlr_weights(priors: Tensor,
                     else iou_calculator(priors, gt_bboxes))
     overlaps = overlaps.to(priors)
     alpha_pos = atss_iou_thresholds(priors, gt_bboxes, overlaps,
-                                    num_level_priors, topk, ignore_mask)
+                                    num_level_priors, topk, ignore_mask,
+                                    distances)
     alpha_vl = gamma * alpha_pos
 
-    diou = bbox_diou(priors, gt_bboxes, mode=diou_mode,
-                     iou=overlaps if is_plain_iou(iou_calculator) else None)
-    in_vlr = (diou >= alpha_vl[None, :]) & (diou < alpha_pos[None, :])
-    # overlaps >= 0, so the masked max is the IoU of the best VLR GT, or 0
-    weights = overlaps.masked_fill(~in_vlr, 0).amax(dim=1)
+    plain = is_plain_iou(iou_calculator)
+    candidates = overlaps > 0
+    if plain and diou_mode == 'diou':
+        candidates &= overlaps >= alpha_vl[None, :]
+    prior_idx, gt_idx = candidates.nonzero(as_tuple=True)
+    pair_iou = overlaps[prior_idx, gt_idx]
+    diou = bbox_diou(priors[prior_idx], gt_bboxes[gt_idx], mode=diou_mode,
+                     iou=pair_iou if plain else None, is_aligned=True)
+    in_vlr = (diou >= alpha_vl[gt_idx]) & (diou < alpha_pos[gt_idx])
+    # the IoU of the best VLR GT of each prior, 0 outside every VLR
+    weights = priors.new_zeros((num_priors, )).scatter_reduce_(
+        0, prior_idx[in_vlr], pair_iou[in_vlr], reduce='amax')
     if ignore_mask is not None:
         weights = weights.masked_fill(ignore_mask, 0)
     return weights
@@ -210,11 +231,14 @@ class VLRATSSAssigner(ATSSAssigner):
 
         Args and returns as :meth:`ATSSAssigner.assign`.
         """
-        with record_calls(self, 'iou_calculator') as calls:
+        with record_calls(self, 'iou_calculator') as calls, \
+                record_calls(atss_module, 'bbox_center_distance') as centre_calls:
             assign_result = super().assign(pred_instances, num_level_priors,
                                            gt_instances, gt_instances_ignore)
         # with DDOD's alpha the assignment's overlaps mix in the classification cost
         overlaps = first_plain_iou(calls) if self.alpha is None else None
+        # the centre distances ATSS ranked its candidates by (ignored priors at INF)
+        distances = centre_calls[0].result if centre_calls else None
         priors = pred_instances.priors[:, :4]
         gt_bboxes = gt_instances.bboxes
 
@@ -235,7 +259,8 @@ class VLRATSSAssigner(ATSSAssigner):
             diou_mode=self.diou_mode,
             ignore_mask=ignore_mask,
             iou_calculator=self.iou_calculator,
-            overlaps=overlaps)
+            overlaps=overlaps,
+            distances=distances)
         if self.exclude_positives:
             weights = weights.masked_fill(assign_result.gt_inds > 0, 0)
         assign_result.set_extra_property('vlr_weights', weights)
