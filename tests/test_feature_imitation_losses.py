@@ -336,3 +336,31 @@ def test_normalized_imitation_is_the_relative_error(loss_type):
     assert raw.item() == pytest.approx(1e4 * (plain(s_feat, t_feat, s_cls, t_cls)
                                               if loss_type == 'pfi'
                                               else plain(s_feat, t_feat, mask)).item(), rel=1e-4)
+
+
+@pytest.mark.parametrize('crowded', [False, True])
+def test_gibox_mask_equals_nms_over_every_prior(crowded):
+    """The selection from the top-scored prefix equals mmcv's NMS over all P boxes, also when
+    the first hundreds of boxes suppress each other (the prefix then grows)."""
+    from mmcv.ops import nms
+    gen = torch.Generator().manual_seed(3)
+    num = 3000
+    s_cls, t_cls = torch.randn(num, 4, generator=gen), torch.randn(num, 4, generator=gen)
+    xy = torch.rand(num, 2, generator=gen) * 400
+    wh = torch.rand(num, 2, generator=gen) * 80 + 4
+    if crowded:  # the 600 highest GI scores sit on almost the same box
+        scores = (t_cls.sigmoid() - s_cls.sigmoid()).abs().max(1).values
+        top = scores.argsort(descending=True)[:600]
+        xy[top], wh[top] = torch.tensor([100.0, 100.0]), torch.tensor([50.0, 50.0])
+        xy[top] += torch.rand(600, 2, generator=gen)
+    boxes = torch.cat([xy, xy + wh], 1)
+    s_boxes, t_boxes = boxes, boxes + torch.rand(num, 4, generator=gen)
+    for topk, iou_thr in ((10, 0.3), (25, 0.5), (3, 0.1)):
+        p_s, p_t = s_cls.sigmoid(), t_cls.sigmoid()
+        scores = (p_t - p_s).abs().max(1).values
+        chosen = torch.where((p_t.max(1).values > p_s.max(1).values)[:, None], t_boxes, s_boxes)
+        _, keep = nms(chosen, scores, iou_thr)
+        expected = torch.zeros(num, dtype=torch.bool)
+        expected[keep[:topk]] = True
+        mask = gibox_mask(s_cls, t_cls, s_boxes, t_boxes, iou_thr=iou_thr, topk=topk)
+        assert torch.equal(mask, expected) and int(mask.sum()) == topk
