@@ -117,6 +117,8 @@ def test_speed_benchmark_reports_ratios_and_ld_head_parity(tmp_path):
     assert amp_two['ratio'] == pytest.approx(
         amp_two['distill'] / (amp_two['plain'] + 2 * amp_two['teacher']))
     assert 'mixed precision (torch.bfloat16)' in out.read_text()  # the CPU path of --amp
+    assert all(row['ratio_both'] == pytest.approx(row['distill'] / row['both'])
+               for row in result['steps'] if row['teachers'] == 1)  # one round: the medians
     for row in result['steps']:  # peak memory above the idle model, from the profiler on CPU
         assert row['peak'] > 0 and row['peak_plain'] > 0 and row['peak_teacher'] > 0
         assert row['memory_ratio'] == pytest.approx(

@@ -8,7 +8,9 @@
    alone, (c) the distillation step of each method; reports (c) / ((a) + (b)), whose excess
    over 1 is what the distillation terms and the VLR assignment cost (target <= 1.05). A
    method with n teachers (the LD recipe averaged over two copies of the teacher) is divided
-   by (a) + n (b).
+   by (a) + n (b). (d), the student step with the teacher forward inside it and no term,
+   separates what running both networks in one step costs from what the distillation adds:
+   (c) / (d).
 2. The Main LD loss of ``DistillGFLHead`` against mmdet's ``LDHead`` on identical inputs:
    same loss value, time ratio of ``loss`` forward + backward.
 3. ``VLRATSSAssigner`` against mmdet's ``ATSSAssigner`` on the priors of one image, with 10 and
@@ -225,6 +227,22 @@ def train_step(model, loss: Callable, args, amp: bool = False) -> Callable[[], N
     return step
 
 
+def both_networks(student, distiller) -> Callable:
+    """A loss function running what a one-teacher distillation step runs, without the
+    distillation: the student's features, the teacher forward of ``distiller`` (its outputs
+    kept alive until the next call, through the backward as the terms keep them), the
+    student's own head losses."""
+    kept = []
+
+    def loss(inputs, samples):
+        kept.clear()
+        x = student.extract_feat(inputs)
+        kept.append(distiller.teacher_outputs(inputs))
+        return student.bbox_head.loss(x, samples)
+
+    return loss
+
+
 def time_steps(args) -> List[dict]:
     """(a), (b) and each (c), timed round-robin: every round times all of them once, so that
     a change of machine load affects the numerator and the denominator of a ratio alike; once
@@ -246,6 +264,7 @@ def time_steps(args) -> List[dict]:
                 first.teacher_outputs(inputs)
 
         items['teacher'] = teacher_forward
+        items['both'] = train_step(student, both_networks(student, first), args, amp)
         precision = 'AMP' if amp else 'float32'
         times = round_robin(items, args.reps, args.device, f'training steps ({precision}): ')
         plain, teacher = (statistics.median(times[k]) for k in ('plain', 'teacher'))
@@ -256,6 +275,8 @@ def time_steps(args) -> List[dict]:
             rows.append(dict(method=method, amp=amp, distill=statistics.median(times[method]),
                              plain=plain, teacher=teacher, teachers=teachers,
                              ratio=median_ratio(times[method], denominators),
+                             both=statistics.median(times['both']),
+                             ratio_both=median_ratio(times[method], times['both']),
                              peak=peaks[method], peak_plain=peaks['plain'],
                              peak_teacher=peaks['teacher'],
                              memory_ratio=peaks[method] / (peaks['plain']
@@ -369,11 +390,14 @@ def report(args, steps, ld_head, assigners) -> str:
                   f'{teacher:.3f} s; (a) + (b) = {plain + teacher:.3f} s. Peak tensor memory '
                   f"above the idle model: (a) {rows[0]['peak_plain'] / mib:.0f} MiB, (b) "
                   f"{rows[0]['peak_teacher'] / mib:.0f} MiB.", '',
+                  f"(d) the student step with the teacher forward inside it and no distillation "
+                  f"term: {rows[0]['both']:.3f} s.", '',
                   '| method | (c) distillation step (s) | (c) / ((a) + n (b)), n teachers | '
-                  'peak memory of (c) (MiB) | peak (c) / ((a) + n (b)) |',
-                  '|---|---|---|---|---|']
+                  '(c) / (d) | peak memory of (c) (MiB) | peak (c) / ((a) + n (b)) |',
+                  '|---|---|---|---|---|---|']
         lines += [f"| {r['method']} | {r['distill']:.3f} | {r['ratio']:.3f} (n = {r['teachers']}) "
-                  f"| {r['peak'] / mib:.0f} | {r['memory_ratio']:.3f} |" for r in rows]
+                  f"| {r['ratio_both']:.3f} | {r['peak'] / mib:.0f} | {r['memory_ratio']:.3f} |"
+                  for r in rows]
         lines.append('')
     if ld_head:
         lines += ["### Main LD: `DistillGFLHead` vs mmdet's `LDHead` (loss forward + backward)",
