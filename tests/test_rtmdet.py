@@ -231,3 +231,30 @@ def test_rtmdet_config_trains_one_step_at_toy_size(path, registry_scope):
     stop = [HOOKS.build(h) for h in cfg.custom_hooks if 'StopDistillHook' in h['type']]
     switch = [h['switch_epoch'] for h in cfg.custom_hooks if h['type'] == 'PipelineSwitchHook']
     assert len(stop) == 1 and stop[0].stop_epoch == 280 == switch[0]
+
+
+@pytest.mark.parametrize('decay', [0.5, 0.0, 1.0])
+def test_distribution_rtmdet_starts_with_small_boxes(decay, registry_scope):
+    """After init_weights, a point with a zero regression feature predicts every edge at the
+    mean of the bins under softmax(-decay * i) (1.5 strides at 0.5; reg_max / 2 when uniform),
+    computed here independently in float64."""
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs/mini/rtmdet-dist_r18w16_fpn64_synthetic.py'))
+    cfg.model.bbox_head.edge_init_decay = decay
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    head = model.bbox_head
+    feats = tuple(torch.zeros(1, head.in_channels, 4, 4) for _ in head.prior_generator.strides)
+    with torch.no_grad():
+        _, bbox_preds = head(feats)
+    bins = torch.arange(head.reg_max + 1, dtype=torch.float64)
+    weights = torch.exp(-decay * bins)
+    expected = float((bins * weights).sum() / weights.sum())
+    for logits in bbox_preds:  # zero features: towers give a constant, the bias decides
+        dist = logits[0, :, 0, 0].double().view(4, head.reg_max + 1).softmax(-1)
+        torch.testing.assert_close((dist * bins).sum(-1), torch.full((4, ), expected).double(),
+                                   atol=0.05, rtol=0)
+    if decay == 0.5:
+        assert abs(expected - 1.54) < 0.01
+    with pytest.raises(ValueError, match='edge_init_decay=-1'):
+        cfg.model.bbox_head.edge_init_decay = -1
+        MODELS.build(cfg.model)

@@ -8,6 +8,7 @@ the decoded boxes), QualityFocalLoss, GIoU on decoded boxes, objectness, post-pr
 """
 from typing import List, Tuple
 
+import torch
 import torch.nn as nn
 from mmdet.models.dense_heads import RTMDetHead, RTMDetSepBNHead
 from mmdet.models.layers.transformer import inverse_sigmoid
@@ -25,10 +26,34 @@ class RTMDetDistributionMixin(EdgeDistributionMixin):
 
     Args:
         reg_max: bins 0..``reg_max`` per edge, in strides. Defaults to 16 (GFL's).
+        edge_init_decay: the regression predictor's bias starts at ``-edge_init_decay · i``
+            for bin i, so every edge starts near ``1 / (exp(decay) - 1)`` strides (1.5 at 0.5):
+            small boxes, as the plain RTMDet's start. With 0 (uniform, GFL's start) every edge
+            starts at reg_max / 2 strides, and since the DynamicSoftLabelAssigner matches on
+            the predicted boxes, the head learns far slower (plain mini student 6.0 COCO AP
+            against 14.9 with 0.5 and the plain RTMDet's 11.7; README "RTMDet").
+
+    Raises:
+        ValueError: a negative ``edge_init_decay``.
     """
 
     reg_conv_name = 'rtm_reg'
     distance_coders = (DistancePointBBoxCoder, )
+
+    def __init__(self, *args, edge_init_decay: float = 0.5, **kwargs) -> None:
+        if edge_init_decay < 0:
+            raise ValueError(f'edge_init_decay={edge_init_decay} must be >= 0 (0: uniform)')
+        self.edge_init_decay = float(edge_init_decay)
+        super().__init__(*args, **kwargs)
+
+    def init_weights(self) -> None:
+        """The base head's initialisation, then the edge-distribution bias (see
+        ``edge_init_decay``)."""
+        super().init_weights()
+        convs = self.rtm_reg if isinstance(self.rtm_reg, nn.ModuleList) else [self.rtm_reg]
+        bins = torch.arange(self.reg_max + 1, dtype=torch.float32)
+        for conv in convs:
+            conv.bias.data.copy_((-self.edge_init_decay * bins).repeat(4))
 
     def _level_modules(self, level: int) -> Tuple[nn.Module, nn.Module, nn.Module, nn.Module,
                                                    nn.Module]:
