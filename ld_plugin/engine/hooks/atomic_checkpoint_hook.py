@@ -122,12 +122,18 @@ class AtomicCheckpointHook(CheckpointHook):
     ``default_hooks = dict(checkpoint=dict(type='ld_plugin.AtomicCheckpointHook', ...))``.
     """
 
-    def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+    @contextlib.contextmanager
+    def _safe_saving(self) -> Iterator[None]:
+        """Atomic writes, and removals of older (best) checkpoints after the new one."""
         with atomic_checkpoint_writes(), removals_after_the_block(self.file_backend):
+            yield
+
+    def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+        with self._safe_saving():
             super()._save_checkpoint_with_step(runner, step, meta)
 
     def _save_best_checkpoint(self, runner, metrics) -> None:
-        with atomic_checkpoint_writes():
+        with self._safe_saving():
             super()._save_best_checkpoint(runner, metrics)
 
 
