@@ -12,7 +12,11 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import ld_plugin  # noqa: E402,F401
-from ld_plugin.engine import add_dataset_model_check_hook, run_with_data_checks  # noqa: E402
+from ld_plugin.engine import (  # noqa: E402
+    add_dataset_model_check_hook,
+    closed_process_group,
+    run_with_data_checks,
+)
 from ld_plugin.utils.data_model_check import DatasetModelMismatchError  # noqa: E402
 from ld_plugin.utils.dataset_check import check_dataset_files  # noqa: E402
 
@@ -70,7 +74,8 @@ def main() -> None:
     add_dataset_model_check_hook(cfg)  # data vs model and checkpoint, before testing
     runner = Runner.from_cfg(cfg)
     try:
-        run_with_data_checks(runner, 'test')
+        with closed_process_group():  # no abort of a rank at exit after a successful run
+            run_with_data_checks(runner, 'test')
     except DatasetModelMismatchError as error:
         raise SystemExit('the data does not match the model, nothing was tested:\n'
                          f'{error}') from None

@@ -17,6 +17,7 @@ import ld_plugin  # noqa: E402,F401  (registers the plugin, allow-lists checkpoi
 from ld_plugin.engine import (  # noqa: E402
     IncompleteCheckpointError,
     add_dataset_model_check_hook,
+    closed_process_group,
     resume_checkpoint,
     run_with_data_checks,
     use_atomic_checkpoints,
@@ -104,7 +105,8 @@ def main() -> None:
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     try:
-        run_with_data_checks(runner, 'train')
+        with closed_process_group():  # no abort of a rank at exit after a successful run
+            run_with_data_checks(runner, 'train')
     except DatasetModelMismatchError as error:
         raise SystemExit('the data does not match the model, nothing was trained:\n'
                          f'{error}') from None
