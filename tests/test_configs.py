@@ -175,6 +175,8 @@ def shrink_model(model_cfg: ConfigDict, width: int = 8, channels: int = 16) -> d
         return cfg
 
     model = shrink(copy.deepcopy(model_cfg).to_dict())
+    if model['bbox_head'].get('cross_head', {}).get('teacher_channels') is not None:
+        model['bbox_head']['cross_head']['teacher_channels'] = channels  # both heads shrunk
     if 'teacher_config' in model:
         teacher = resolve_teacher_config(model['teacher_config']).to_dict()
         model['teacher_config'] = dict(model=shrink(teacher))
@@ -208,6 +210,9 @@ FAMILIES = [
     'feature_imitation/fi-gibox_r50-gflv1-r101_fpn_1x_coco.py',  # imitation baselines
     'feature_imitation/ld-gibox_r50-gflv1-r101_fpn_1x_coco.py',  # LD + GI
     'mini/rm-pfi_gfl_r34_r18w16_synthetic.py',           # mini, adaptation layer 64 -> 128
+    'mini/rm-pfi_rtmdet_r34_r18w16_synthetic.py',        # RM + PFI on RTMDet (SepBN)
+    'mini/fi-gibox_rtmdet_r34_r18w16_synthetic.py',      # GI imitation on RTMDet
+    'mini/crosskd-pkd_rtmdet_r34_r18w16_synthetic.py',   # CrossKD + PKD on RTMDet
     'ld/ld_r50-atss-dist-r101_fpn_1x_coco.py',           # distribution ATSS, VLR assigner
     'ld/ld_r50-retinanet-dist-r101_fpn_1x_coco.py',      # distribution RetinaNet, max-IoU VLR
     'ld/ld_r50-fcos-dist-r101_fpn_gn-head-center-normbbox-centeronreg-giou_1x_coco.py',  # FCOS

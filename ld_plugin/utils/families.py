@@ -35,8 +35,8 @@ FAMILIES: Dict[str, dict] = {
     'rtmdet': dict(
         teacher=f'{MINI}/rtmdet_r34_fpn128_synthetic.py',
         student=f'{MINI}/rtmdet_r18w16_fpn64_synthetic.py',
-        methods={'bckd': f'{MINI}/bckd_rtmdet_r34_r18w16_synthetic.py',
-                 'crosskd': f'{MINI}/crosskd_rtmdet_r34_r18w16_synthetic.py'},
+        methods={method: f'{MINI}/{method}_rtmdet_r34_r18w16_synthetic.py'
+                 for method in ('bckd', 'rm-pfi', 'fi-gibox', 'crosskd', 'crosskd-pkd')},
         format='coco'),
     'rtmdet-dist': dict(
         teacher=f'{MINI}/rtmdet-dist_r34_fpn128_synthetic.py',
