@@ -1,9 +1,4 @@
 # GI-box feature imitation (MSE on FPN features at General Instance boxes, 1x1 adaptation
 # 64 -> 128) from the synthetic GFL-R34 teacher into the small student.
-_base_ = './_base_/distill_r34_to_r18w16.py'
-model = dict(
-    bbox_head=dict(
-        distill_terms=dict(loss_imitation=dict(
-            region='gibox',
-            loss=dict(type='ld_plugin.FeatureImitationLoss', student_channels=64,
-                      teacher_channels=128, loss_weight=2.0)))))
+_base_ = ['./_base_/distill_r34_to_r18w16.py', './_base_/feature_terms_fpn64_to_128.py']
+model = dict(bbox_head=dict(distill_terms=dict(loss_imitation={{_base_.imitation_gibox}})))
