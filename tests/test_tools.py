@@ -165,3 +165,34 @@ def test_publish_checkpoint_keeps_weights_in_half_precision(tmp_path):
     assert release['state_dict']['bn.num_batches_tracked'].item() == 7
     assert release['meta']['dataset_meta']['classes'] == ('a',)
     assert publish.main([str(tmp_path / 'missing.pth'), str(tmp_path / 'x')]) == 2
+
+
+def test_feature_rms_prints_each_level_of_the_checkpoint(tmp_path, registry_scope):
+    """The RMS per FPN level of a saved (seeded random) RTMDet equals the hand computation on
+    the same seeded batch; a distillation config is refused with the fix."""
+    import re
+
+    import torch
+    from mmdet.registry import MODELS
+    from mmengine.config import Config
+    config = REPO_ROOT / 'configs/mini/rtmdet_r18w16_fpn64_synthetic.py'
+    torch.manual_seed(3)
+    model = MODELS.build(Config.fromfile(str(config)).model).eval()
+    ckpt = tmp_path / 'model.pth'
+    torch.save({'state_dict': model.state_dict()}, ckpt)
+    tool = REPO_ROOT / 'tools/analysis/feature_rms.py'
+    proc = subprocess.run([sys.executable, str(tool), str(config), str(ckpt), '--images', '2'],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    printed = [float(v) for v in re.findall(r'P\d (\d+\.\d)', proc.stdout)]
+    example_batch = load_script('tools/analysis/loss_values.py').example_batch
+    with torch.no_grad():
+        inputs = model.data_preprocessor(example_batch(0, num_images=2), False)['inputs']
+        expected = [(f * f).sum().div(f.numel()).sqrt().item() for f in model.extract_feat(inputs)]
+    assert len(printed) == len(expected) == 5
+    assert printed == pytest.approx(expected, abs=0.051)
+
+    distill = REPO_ROOT / 'configs/mini/bckd_rtmdet_r34_r18w16_synthetic.py'
+    refused = subprocess.run([sys.executable, str(tool), str(distill), str(ckpt)],
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0 and 'is a distillation config' in refused.stderr
