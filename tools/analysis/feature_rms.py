@@ -18,10 +18,9 @@ from mmengine.config import Config
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from loss_values import example_batch  # noqa: E402
-from mmdet.registry import MODELS  # noqa: E402
-from mmengine.runner import load_checkpoint  # noqa: E402
 
 import ld_plugin  # noqa: E402,F401
+from ld_plugin.analysis.inference import load_detector  # noqa: E402
 
 
 def feature_rms(model: torch.nn.Module, data: dict) -> List[float]:
@@ -38,16 +37,13 @@ def main() -> None:
     parser.add_argument('--images', type=int, default=16)
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()
-    for path, what in ((args.config, 'config'), (args.checkpoint, 'checkpoint')):
-        if not osp.isfile(path):
-            raise SystemExit(f'{what} file {path!r} does not exist')
-    cfg = Config.fromfile(args.config)
-    if 'teacher_config' in cfg.model:
-        raise SystemExit(f'{args.config} is a distillation config; give the detector\'s own '
-                         'config (the teacher config or the plain student config)')
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu', logger='silent')
-    model.eval()
+    try:  # a missing config or checkpoint: one line naming it
+        if 'teacher_config' in Config.fromfile(args.config).model:
+            raise SystemExit(f'{args.config} is a distillation config; give the detector\'s own '
+                             'config (the teacher config or the plain student config)')
+        model = load_detector(args.config, args.checkpoint)
+    except FileNotFoundError as error:
+        raise SystemExit(str(error)) from None
     levels = feature_rms(model, example_batch(args.seed, num_images=args.images))
     print(f'{osp.basename(args.config)}: FPN feature RMS per level '
           + ' / '.join(f'P{3 + i} {rms:.1f}' for i, rms in enumerate(levels)))
